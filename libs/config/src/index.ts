@@ -1,0 +1,3 @@
+export * from './lib/load-env';
+export * from './lib/base.env';
+export * from './lib/subject-prefix';

@@ -1,0 +1,30 @@
+import { ERROR_TABLE } from './error-code';
+import type { AppError } from './app-error';
+
+export interface OpenAiErrorBody {
+  error: {
+    message: string;
+    type: string;
+    code: string;
+    param: string | null;
+    request_id?: string;
+    suggested_action?: string;
+    help_url?: string;
+    details?: Record<string, unknown>;
+  };
+}
+
+const HELP_URL_BASE = 'https://switchyard.dev/docs/errors#';
+
+/** The OpenAI error envelope every SDK parses; guardrail blocks carry their extra fields. */
+export function toOpenAiErrorBody(error: AppError, requestId?: string): OpenAiErrorBody {
+  const entry = ERROR_TABLE[error.code];
+  const body: OpenAiErrorBody = {
+    error: { message: error.message, type: entry.type, code: error.code, param: error.param },
+  };
+  if (requestId) body.error.request_id = requestId;
+  if (error.suggestedAction) body.error.suggested_action = error.suggestedAction;
+  if (entry.type === 'guardrail_violation') body.error.help_url = `${HELP_URL_BASE}${error.code}`;
+  if (error.details) body.error.details = error.details;
+  return body;
+}

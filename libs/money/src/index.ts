@@ -1,0 +1,2 @@
+export * from './lib/micros';
+export * from './lib/asset-units';
