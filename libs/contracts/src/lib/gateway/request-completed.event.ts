@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { defineEvent, defineStream } from '../define-contract';
+import { TokenUsageSchema } from '../llm/token-usage.schema';
+import { IsoTimestamp, Uuid } from '../primitives';
+
+export const GatewayEventsStream = defineStream({
+  name: 'GATEWAY_EVENTS',
+  subjects: ['gateway.request.*'],
+  duplicateWindowMs: 10 * 60_000,
+  maxAgeMs: 7 * 24 * 3_600_000,
+});
+
+export const AttemptSchema = z.object({
+  providerId: z.string(),
+  modelId: z.string(),
+  outcome: z.enum(['succeeded', 'failed', 'aborted']),
+  httpStatus: z.number().int().optional(),
+  errorCode: z.string().optional(),
+  latencyMs: z.number().int().min(0),
+  ttftMs: z.number().int().min(0).optional(),
+});
+
+/**
+ * The end of one gateway request, whatever happened: billing prices it and resolves its hold.
+ * `outcome`: succeeded (full answer), client_aborted (bill what was produced), failed (nothing to bill unless produced).
+ */
+export const GatewayRequestCompleted = defineEvent({
+  subject: 'gateway.request.completed',
+  stream: GatewayEventsStream,
+  messageId: (p) => `request-completed:${p.requestId}`,
+  payload: z.object({
+    requestId: z.string().min(1).max(100),
+    holdId: z.string().min(1).max(100),
+    workspaceId: Uuid,
+    apiKeyId: z.string().nullable(),
+    requestedModel: z.string(),
+    modelId: z.string().nullable(),
+    providerId: z.string().nullable(),
+    surface: z.enum(['openai', 'anthropic', 'gemini', 'embeddings']),
+    streamed: z.boolean(),
+    outcome: z.enum(['succeeded', 'failed', 'client_aborted']),
+    usage: TokenUsageSchema,
+    webSearchRequests: z.number().int().min(0).default(0),
+    errorCode: z.string().nullable().default(null),
+    attempts: z.array(AttemptSchema).default([]),
+    startedAt: IsoTimestamp,
+    completedAt: IsoTimestamp,
+    latencyMs: z.number().int().min(0),
+    ttftMs: z.number().int().min(0).nullable(),
+    endUserId: z.string().max(256).nullable().default(null),
+  }),
+});

@@ -1,0 +1,52 @@
+import type { ToolCall } from './chat-request.schema';
+
+/** Canonical (OpenAI-shaped) response types the gateway emits on the OpenAI surface. */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error';
+
+export interface ChatUsageBody {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens: number; cache_write_tokens?: number };
+  completion_tokens_details?: { reasoning_tokens: number };
+  /** OpenRouter-style cost in USD, as a number rendered from exact micros. */
+  cost?: number;
+  cost_micros?: string;
+}
+
+export interface ChatCompletionBody {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  provider?: string;
+  choices: Array<{
+    index: number;
+    message: { role: 'assistant'; content: string | null; tool_calls?: ToolCall[]; refusal?: string | null; reasoning?: string | null };
+    finish_reason: FinishReason | null;
+    logprobs?: unknown;
+  }>;
+  usage: ChatUsageBody;
+  system_fingerprint?: string | null;
+}
+
+export interface ChatChunkBody {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  provider?: string;
+  choices: Array<{
+    index: number;
+    delta: {
+      role?: 'assistant';
+      content?: string | null;
+      reasoning?: string | null;
+      tool_calls?: Array<{ index: number; id?: string; type?: 'function'; function?: { name?: string; arguments?: string } }>;
+    };
+    finish_reason: FinishReason | null;
+    logprobs?: unknown;
+  }>;
+  usage?: ChatUsageBody | null;
+  error?: { message: string; code: string; type: string };
+}

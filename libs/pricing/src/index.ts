@@ -1,0 +1,3 @@
+export * from './lib/price-table.schema';
+export * from './lib/price-table';
+export * from './lib/quote';
