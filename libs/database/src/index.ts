@@ -1,0 +1,5 @@
+export * from './lib/bigint.transformer';
+export * from './lib/prepare-database';
+export * from './lib/typeorm-options';
+export * from './lib/redis.module';
+export * from './lib/database-readiness';

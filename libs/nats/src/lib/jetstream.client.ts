@@ -1,0 +1,209 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient as NatsJetStream, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import type { EventContract, EventPayload, StreamDefinition } from '@switchyard/contracts';
+import { AppError } from '@switchyard/errors';
+import { NATS_CONNECTION_OPTIONS, type NatsConnectionOptions } from './nats.options';
+import { extractTraceContext, injectTraceHeaders } from './trace-context';
+
+export interface ConsumeOptions {
+  /** Durable consumer name; replicas with the same name share the work. */
+  durableName: string;
+  /** Deliveries before a message is moved to the dead-letter stream. */
+  maxDeliveries: number;
+  ackWaitMs: number;
+  /** Backoff for a failed delivery: delay = min(base × 2^(n-1), max). */
+  retryDelayMsBase: number;
+  retryDelayMsMax: number;
+  maxInFlight: number;
+}
+
+export interface DeliveryInfo {
+  deliveryCount: number;
+  streamSequence: number;
+  messageId: string | undefined;
+}
+
+const DEAD_LETTER_STREAM: StreamDefinition = {
+  name: 'DEAD_LETTERS',
+  subjects: ['deadletter.>'],
+  duplicateWindowMs: 60_000,
+  maxAgeMs: 30 * 24 * 3_600_000,
+};
+
+const tracer = trace.getTracer('@switchyard/nats');
+
+/**
+ * Money events through JetStream: file-backed streams, `Nats-Msg-Id` dedup, durable pull consumers,
+ * ack only after the handler (and its database commit) succeeded, delayed nak on failure, dead-letter after N.
+ */
+@Injectable()
+export class JetStreamClient implements OnApplicationShutdown {
+  private readonly logger = new Logger(JetStreamClient.name);
+  private connection?: Promise<{ nc: NatsConnection; js: NatsJetStream; jsm: JetStreamManager }>;
+  private readonly ensuredStreams = new Map<string, Promise<void>>();
+  private readonly stops: Array<() => Promise<void>> = [];
+
+  constructor(@Inject(NATS_CONNECTION_OPTIONS) private readonly options: NatsConnectionOptions) {}
+
+  private streamName(definition: StreamDefinition): string {
+    return `${this.options.subjectPrefix.replace(/\./g, '_').toUpperCase()}${definition.name}`;
+  }
+
+  private subject(subject: string): string {
+    return `${this.options.subjectPrefix}${subject}`;
+  }
+
+  private connect() {
+    this.connection ??= (async () => {
+      const nc = await connect({ servers: [this.options.url], name: `${this.options.serviceName}-jetstream`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      return { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
+    })();
+    return this.connection;
+  }
+
+  async isConnected(): Promise<boolean> {
+    const { nc } = await this.connect();
+    return !nc.isClosed();
+  }
+
+  /** Creates or updates a stream (idempotent); file storage, dedup window from the contract. */
+  ensureStream(definition: StreamDefinition): Promise<void> {
+    let ensured = this.ensuredStreams.get(definition.name);
+    if (!ensured) {
+      ensured = (async () => {
+        const { jsm } = await this.connect();
+        const config = {
+          name: this.streamName(definition),
+          subjects: definition.subjects.map((s) => this.subject(s)),
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+          duplicate_window: nanos(definition.duplicateWindowMs),
+          max_age: nanos(definition.maxAgeMs),
+        };
+        try {
+          await jsm.streams.info(config.name);
+          await jsm.streams.update(config.name, config);
+        } catch (error) {
+          if (!/not found/i.test(String((error as Error).message))) throw error;
+          await jsm.streams.add(config);
+        }
+      })();
+      ensured.catch(() => this.ensuredStreams.delete(definition.name));
+      this.ensuredStreams.set(definition.name, ensured);
+    }
+    return ensured;
+  }
+
+  /** Publishes an event and waits for the stream's ack; a repeat within the window is a no-op (duplicate). */
+  async publish<E extends EventContract>(event: E, payload: EventPayload<E>, options: { timeoutMs: number }): Promise<{ duplicate: boolean }> {
+    const parsed = event.payload.safeParse(payload);
+    if (!parsed.success) throw new AppError('internal', `invalid ${event.subject} payload: ${parsed.error.message}`);
+    await this.ensureStream(event.stream);
+    const { js } = await this.connect();
+    const headers = natsHeaders();
+    injectTraceHeaders((key, value) => headers.set(key, value));
+    const ack = await js.publish(this.subject(event.subject), JSON.stringify(payload), {
+      msgID: event.messageId(parsed.data),
+      headers,
+      timeout: options.timeoutMs,
+    });
+    return { duplicate: ack.duplicate };
+  }
+
+  /** Consumes an event with a durable pull consumer until shutdown. The handler must be idempotent. */
+  async consume<E extends EventContract>(
+    event: E,
+    handler: (payload: EventPayload<E>, delivery: DeliveryInfo) => Promise<void>,
+    options: ConsumeOptions,
+  ): Promise<void> {
+    await this.ensureStream(event.stream);
+    await this.ensureStream(DEAD_LETTER_STREAM);
+    const { js, jsm } = await this.connect();
+    const stream = this.streamName(event.stream);
+    const consumerConfig = {
+      durable_name: options.durableName,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: this.subject(event.subject),
+      ack_wait: nanos(options.ackWaitMs),
+      max_deliver: options.maxDeliveries + 1,
+      max_ack_pending: options.maxInFlight * 4,
+    };
+    try {
+      await jsm.consumers.info(stream, options.durableName);
+      await jsm.consumers.update(stream, options.durableName, consumerConfig);
+    } catch (error) {
+      if (!/not found/i.test(String((error as Error).message))) throw error;
+      await jsm.consumers.add(stream, consumerConfig);
+    }
+    const consumer = await js.consumers.get(stream, options.durableName);
+    const messages = await consumer.consume({ max_messages: options.maxInFlight });
+    let stopped = false;
+    const loop = (async () => {
+      for await (const message of messages) {
+        await this.deliver(event, message, handler, options);
+        if (stopped) break;
+      }
+    })();
+    this.stops.push(async () => {
+      stopped = true;
+      await messages.close();
+      await loop.catch(() => undefined);
+    });
+  }
+
+  private async deliver<E extends EventContract>(
+    event: E,
+    message: JsMsg,
+    handler: (payload: EventPayload<E>, delivery: DeliveryInfo) => Promise<void>,
+    options: ConsumeOptions,
+  ): Promise<void> {
+    const deliveryCount = message.info.deliveryCount;
+    const parent = extractTraceContext((key) => message.headers?.get(key) || undefined);
+    const span = tracer.startSpan(`${event.subject} consume`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': event.subject } }, parent);
+    try {
+      const parsed = event.payload.safeParse(message.json());
+      if (!parsed.success) {
+        await this.deadLetter(event, message, `invalid payload: ${parsed.error.message}`);
+        return;
+      }
+      await otelContext.with(trace.setSpan(parent, span), () =>
+        handler(parsed.data as EventPayload<E>, { deliveryCount, streamSequence: message.seq, messageId: message.headers?.get('Nats-Msg-Id') || undefined }),
+      );
+      message.ack();
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      const permanent = error instanceof AppError && !error.retryable && error.code !== 'internal' && error.code !== 'service_unavailable';
+      if (permanent || deliveryCount >= options.maxDeliveries) {
+        this.logger.error({ err: error, subject: event.subject, deliveryCount }, 'event dead-lettered');
+        await this.deadLetter(event, message, String((error as Error).message));
+        return;
+      }
+      const delayMs = Math.min(options.retryDelayMsBase * 2 ** (deliveryCount - 1), options.retryDelayMsMax);
+      this.logger.warn({ err: error, subject: event.subject, deliveryCount, delayMs }, 'event handling failed; will retry');
+      message.nak(delayMs);
+    } finally {
+      span.end();
+    }
+  }
+
+  private async deadLetter(event: EventContract, message: JsMsg, reason: string): Promise<void> {
+    const { js } = await this.connect();
+    const headers = natsHeaders();
+    headers.set('x-dead-letter-reason', reason.slice(0, 500));
+    headers.set('x-original-subject', message.subject);
+    await js.publish(this.subject(`deadletter.${event.subject}`), message.data, { headers, msgID: `${message.info.stream}:${message.seq}` });
+    message.ack();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.stops.map((stop) => stop()));
+    if (this.connection) {
+      const { nc } = await this.connection;
+      await nc.drain().catch(() => undefined);
+    }
+  }
+}

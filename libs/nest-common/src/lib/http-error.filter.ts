@@ -1,0 +1,52 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { AppError, type ErrorCode, toAppError, toOpenAiErrorBody } from '@switchyard/errors';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const STATUS_TO_CODE: Record<number, ErrorCode> = {
+  400: 'invalid_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'invalid_request',
+  413: 'request_too_large',
+  415: 'invalid_request',
+  429: 'rate_limited',
+};
+
+/** Every HTTP error leaves in the OpenAI envelope; internals are logged, never shown. */
+export function toHttpAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: number })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = STATUS_TO_CODE[status] ?? 'invalid_request';
+    const raw = error instanceof HttpException ? error.message : String((error as Error).message ?? '');
+    const message =
+      code === 'request_too_large' ? 'Request body is too large.'
+      : code === 'not_found' ? 'Not found.'
+      : /JSON/i.test(raw) ? 'Request body is not valid JSON.'
+      : raw || 'Invalid request.';
+    return new AppError(code, message, { cause: error });
+  }
+  return toAppError(error);
+}
+
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw error;
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const appError = toHttpAppError(error);
+    if (appError.code === 'internal') this.logger.error({ err: error, url: request.url }, 'unhandled error');
+    const requestId = (reply.getHeader('x-request-id') as string | undefined) ?? undefined;
+    if (appError.retryAfterMs !== undefined) reply.header('Retry-After', String(Math.max(1, Math.ceil(appError.retryAfterMs / 1000))));
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.end();
+      return;
+    }
+    void reply.code(appError.httpStatus).header('Content-Type', 'application/json').send(toOpenAiErrorBody(appError, requestId));
+  }
+}

@@ -1,0 +1,3 @@
+export * from './lib/telemetry';
+export * from './lib/metrics';
+export * from './lib/logger';

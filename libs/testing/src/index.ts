@@ -1,0 +1,3 @@
+export * from './lib/test-database';
+export * from './lib/service-process';
+export * from './lib/test-command.client';
