@@ -1,3 +1,5 @@
 export * from './lib/test-database';
 export * from './lib/service-process';
 export * from './lib/test-command.client';
+export * from './lib/test-stack';
+export * from './lib/otlp-collector';

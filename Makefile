@@ -1,0 +1,45 @@
+# Switchyard: `make up` runs the whole stack locally; `make test` runs everything CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: install
+install: node_modules/.installed ## Install dependencies (npm ci) when package files changed
+
+.PHONY: infra
+infra: ## Check Postgres, Redis and NATS are reachable (starts them with docker compose where possible)
+	@bash scripts/ensure-infra.sh
+
+.PHONY: up
+up: install infra ## Start all services, seed a demo workspace and key, print the URL and key
+	@node scripts/dev-stack.mjs up
+
+.PHONY: down
+down: ## Stop what `make up` started
+	@node scripts/dev-stack.mjs down
+
+.PHONY: typecheck
+typecheck: install
+	npx tsc -p tsconfig.json
+
+.PHONY: test-unit
+test-unit: install
+	npx jest --selectProjects unit
+
+.PHONY: test-integration
+test-integration: install
+	@bash scripts/ensure-infra.sh --start-installed
+	npx jest --selectProjects integration --maxWorkers=2
+
+.PHONY: test
+test: install ## Typecheck, unit tests, integration tests against real Postgres, Redis and NATS
+	@bash scripts/ensure-infra.sh --start-installed
+	npx tsc -p tsconfig.json
+	npx jest --selectProjects unit integration --maxWorkers=2
+
+.PHONY: help
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'

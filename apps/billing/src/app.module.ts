@@ -1,0 +1,50 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DatabaseReadiness } from '@switchyard/database';
+import { NatsModule } from '@switchyard/nats';
+import { NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-common';
+import { createMetricsRegistry } from '@switchyard/observability';
+import { PriceTable } from '@switchyard/pricing';
+import { BILLING_ENV, type BillingEnv } from './config/billing.env';
+import { SettlementPolicy } from './costing/settlement.policy';
+import { BillingDatabaseModule } from './database/billing-database.module';
+import { BillingMetrics } from './settlement/billing.metrics';
+import { ChargeRepository } from './settlement/charge.repository';
+import { LedgerHoldsClient } from './settlement/ledger-holds.client';
+import { RequestCompletedConsumer } from './settlement/request-completed.consumer';
+import { SettlementService } from './settlement/settlement.service';
+import { UsageController } from './usage/usage.controller';
+import { UsageRepository } from './usage/usage.repository';
+
+@Module({})
+export class AppModule {
+  static forRoot(env: BillingEnv): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        serviceLoggerModule('billing', env.LOG_LEVEL),
+        OpsModule.forRoot(createMetricsRegistry('billing')),
+        NatsModule.forRoot({ serviceName: 'billing', url: env.NATS_URL, subjectPrefix: env.NATS_SUBJECT_PREFIX, requestTimeoutMs: env.NATS_REQUEST_TIMEOUT_MS }),
+        BillingDatabaseModule.forRoot(env),
+      ],
+      controllers: [UsageController],
+      providers: [
+        { provide: BILLING_ENV, useValue: env },
+        // Prices are validated at boot: a bad price file stops the service instead of billing wrong.
+        { provide: PriceTable, useFactory: () => PriceTable.loadFromDirectory(env.PRICE_DATA_DIR) },
+        {
+          provide: SettlementPolicy,
+          inject: [PriceTable],
+          useFactory: (prices: PriceTable) => new SettlementPolicy(prices, { markupBasisPoints: env.PRICING_MARKUP_BASIS_POINTS, webSearchFeeMicros: env.WEB_SEARCH_FEE_MICROS }),
+        },
+        BillingMetrics,
+        ChargeRepository,
+        UsageRepository,
+        LedgerHoldsClient,
+        SettlementService,
+        RequestCompletedConsumer,
+        NatsReadiness,
+        DatabaseReadiness,
+      ],
+    };
+  }
+}

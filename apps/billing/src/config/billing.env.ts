@@ -1,0 +1,26 @@
+import { BaseEnvSchema, httpPortSchema, loadEnvOrExit } from '@switchyard/config';
+import { z } from 'zod';
+
+export const BILLING_SCHEMA = 'billing';
+
+export const BillingEnvSchema = BaseEnvSchema.extend({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: httpPortSchema(8083),
+  PRICE_DATA_DIR: z.string().optional(),
+  /** Markup on top of the provider price, in basis points (100 = 1 %); rounded up once. */
+  PRICING_MARKUP_BASIS_POINTS: z.coerce.number().int().min(0).max(100_000).default(0),
+  /** Fee per web-search request, in micro-USD (5000 = $0.005); a string so money never passes through a float. */
+  WEB_SEARCH_FEE_MICROS: z
+    .string()
+    .regex(/^\d{1,12}$/, 'must be a non-negative integer amount of micro-USD')
+    .default('5000')
+    .transform((value) => BigInt(value)),
+  /** Bound on each ledger capture/release; on timeout the event is nak'ed and retried. */
+  LEDGER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+});
+export type BillingEnv = z.output<typeof BillingEnvSchema>;
+
+export const loadBillingEnv = () => loadEnvOrExit(BillingEnvSchema, 'billing');
+
+/** Injection token for the parsed env, for providers that need a setting. */
+export const BILLING_ENV = Symbol('BILLING_ENV');

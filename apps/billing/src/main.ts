@@ -1,0 +1,18 @@
+import './instrument';
+import { bootstrapService } from '@switchyard/nest-common';
+import { AppModule } from './app.module';
+import { loadBillingEnv } from './config/billing.env';
+
+async function main(): Promise<void> {
+  const env = loadBillingEnv();
+  await bootstrapService({
+    serviceName: 'billing',
+    module: AppModule.forRoot(env),
+    host: env.HOST,
+    httpPort: env.PORT,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    nats: { serviceName: 'billing', url: env.NATS_URL, subjectPrefix: env.NATS_SUBJECT_PREFIX, requestTimeoutMs: env.NATS_REQUEST_TIMEOUT_MS },
+  });
+}
+
+void main();

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '@switchyard/errors';
+import type { FastifyRequest } from 'fastify';
+import { ApiKeyCache } from './api-key.cache';
+import { hashApiKey, looksLikeApiKey } from './api-key.codec';
+import { type ApiKeyRecord, isApiKeyUsable } from './api-key.record';
+import { ApiKeysRepository } from './api-keys.repository';
+
+export interface AuthenticatedKey {
+  apiKeyId: string;
+  workspaceId: string;
+}
+
+/** Reads the credential from any of the accepted places (OpenAI, Anthropic, Gemini styles). */
+export function extractApiKey(request: Pick<FastifyRequest, 'headers' | 'query'>): string | undefined {
+  const authorization = request.headers.authorization;
+  if (typeof authorization === 'string') {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match) return match[1];
+  }
+  for (const header of ['x-api-key', 'x-goog-api-key'] as const) {
+    const value = request.headers[header];
+    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  }
+  const query = request.query as Record<string, unknown> | undefined;
+  if (query && typeof query.key === 'string' && query.key !== '') return query.key;
+  return undefined;
+}
+
+/** key hash → workspace, through the in-process map, then Redis, then Postgres. Raw keys are never compared. */
+@Injectable()
+export class ApiKeyAuthService {
+  constructor(
+    private readonly cache: ApiKeyCache,
+    private readonly repository: ApiKeysRepository,
+  ) {}
+
+  async authenticate(request: Pick<FastifyRequest, 'headers' | 'query'>): Promise<AuthenticatedKey> {
+    const raw = extractApiKey(request);
+    if (!raw) throw new AppError('unauthenticated', 'Missing API key. Pass it as "Authorization: Bearer <key>".');
+    if (!looksLikeApiKey(raw)) throw invalidKey();
+    const record = await this.lookup(hashApiKey(raw));
+    if (!record || !isApiKeyUsable(record, new Date())) throw invalidKey();
+    return { apiKeyId: record.id, workspaceId: record.workspaceId };
+  }
+
+  private async lookup(keyHash: string): Promise<ApiKeyRecord | null> {
+    const now = Date.now();
+    const local = this.cache.getLocal(keyHash, now);
+    if (local) return local.record;
+    let record: ApiKeyRecord | null | undefined = await this.cache.getShared(keyHash);
+    if (record === undefined) {
+      const entity = await this.repository.findByHash(keyHash);
+      record = entity
+        ? {
+            id: entity.id,
+            workspaceId: entity.workspaceId,
+            keyHash: entity.keyHash,
+            expiresAt: entity.expiresAt?.toISOString() ?? null,
+            revokedAt: entity.revokedAt?.toISOString() ?? null,
+          }
+        : null;
+      if (record) await this.cache.setShared(record);
+    }
+    this.cache.setLocal(keyHash, record, now);
+    return record;
+  }
+}
+
+function invalidKey(): AppError {
+  return new AppError('unauthenticated', 'Invalid, expired or revoked API key.');
+}

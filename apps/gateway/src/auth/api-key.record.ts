@@ -1,0 +1,13 @@
+/** What authentication needs to know about a key; cached in process and in Redis by key hash. */
+export interface ApiKeyRecord {
+  id: string;
+  workspaceId: string;
+  keyHash: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export function isApiKeyUsable(record: ApiKeyRecord, now: Date): boolean {
+  if (record.revokedAt !== null) return false;
+  return record.expiresAt === null || Date.parse(record.expiresAt) > now.getTime();
+}

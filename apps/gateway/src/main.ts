@@ -1,0 +1,18 @@
+import './instrument';
+import { bootstrapService } from '@switchyard/nest-common';
+import { AppModule } from './app.module';
+import { loadGatewayEnv } from './config/gateway.env';
+
+async function main(): Promise<void> {
+  const env = loadGatewayEnv();
+  await bootstrapService({
+    serviceName: 'gateway',
+    module: AppModule.forRoot(env),
+    host: env.HOST,
+    httpPort: env.PORT,
+    bodyLimitBytes: env.GATEWAY_BODY_BYTES_MAX,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  });
+}
+
+void main();
