@@ -25,7 +25,7 @@ describe('a paid request end to end', () => {
   async function admin(path: string, body?: unknown, method = 'POST') {
     const response = await fetch(`${gatewayUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${stack.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     expect(response.status).toBeLessThan(300);

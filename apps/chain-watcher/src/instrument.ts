@@ -1,0 +1,3 @@
+import { startTelemetry } from '@switchyard/observability';
+
+startTelemetry('chain-watcher');

@@ -1,0 +1,68 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DatabaseReadiness, RedisModule } from '@switchyard/database';
+import { NatsModule } from '@switchyard/nats';
+import { NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-common';
+import { createMetricsRegistry } from '@switchyard/observability';
+import { PriceTable } from '@switchyard/pricing';
+import { ApiKeyAuthService } from './auth/api-key-auth.service';
+import { ApiKeyCache } from './auth/api-key.cache';
+import { ApiKeyEntity } from './auth/api-key.entity';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeysRepository } from './auth/api-keys.repository';
+import { GATEWAY_ENV, type GatewayEnv } from './config/gateway.env';
+import { createGatewayDataSource, gatewayDataSourceOptions } from './database/gateway-database';
+import { AdminTokenGuard } from './management/admin-token.guard';
+import { AdminController } from './management/admin.controller';
+import { CreditsController } from './management/credits.controller';
+import { ManagementService } from './management/management.service';
+import { WorkspaceEntity } from './management/workspace.entity';
+import { WorkspacesRepository } from './management/workspaces.repository';
+import { CompletionPublisher } from './metering/completion.publisher';
+import { LedgerClient } from './metering/ledger.client';
+import { ProviderRegistry } from './providers/provider-registry';
+import { ChatCompletionsController } from './routes/chat-completions/chat-completions.controller';
+import { ChatCompletionsService } from './routes/chat-completions/chat-completions.service';
+import { RouteCandidatesService } from './routes/chat-completions/route-candidates.service';
+import { ModelsController } from './routes/models/models.controller';
+import { UpstreamHttpClient } from './upstream/upstream-http.client';
+
+@Module({})
+export class AppModule {
+  static forRoot(env: GatewayEnv): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        serviceLoggerModule('gateway', env.LOG_LEVEL),
+        OpsModule.forRoot(createMetricsRegistry('gateway')),
+        NatsModule.forRoot({ serviceName: 'gateway', url: env.NATS_URL, subjectPrefix: env.NATS_SUBJECT_PREFIX, requestTimeoutMs: env.NATS_REQUEST_TIMEOUT_MS }),
+        RedisModule.forRoot({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => gatewayDataSourceOptions(env),
+          dataSourceFactory: (options) => createGatewayDataSource(options!, env),
+        }),
+        TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity]),
+      ],
+      controllers: [ChatCompletionsController, ModelsController, AdminController, CreditsController],
+      providers: [
+        { provide: GATEWAY_ENV, useValue: env },
+        { provide: PriceTable, useFactory: () => PriceTable.loadFromDirectory(env.PRICE_DATA_DIR) },
+        UpstreamHttpClient,
+        { provide: ProviderRegistry, useFactory: (http: UpstreamHttpClient) => new ProviderRegistry(env, http), inject: [UpstreamHttpClient] },
+        ApiKeysRepository,
+        ApiKeyCache,
+        ApiKeyAuthService,
+        ApiKeyGuard,
+        AdminTokenGuard,
+        WorkspacesRepository,
+        ManagementService,
+        LedgerClient,
+        CompletionPublisher,
+        RouteCandidatesService,
+        ChatCompletionsService,
+        NatsReadiness,
+        DatabaseReadiness,
+      ],
+    };
+  }
+}

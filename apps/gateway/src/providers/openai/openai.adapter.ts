@@ -1,0 +1,87 @@
+import type { ChatRequest } from '@switchyard/contracts';
+import { AppError } from '@switchyard/errors';
+import { SseDecoder } from '../../streaming/sse-decoder';
+import type { UpstreamHttpClient, UpstreamResponse } from '../../upstream/upstream-http.client';
+import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter } from '../provider-adapter';
+import { openAiHttpError } from './openai.errors';
+import { toOpenAiRequestBody } from './openai.request';
+import { fromOpenAiCompletion } from './openai.response';
+import { fromOpenAiChunk } from './openai.stream';
+
+export interface OpenAiAdapterOptions {
+  apiKey: string;
+  baseUrl: string;
+  timeoutMs: number;
+}
+
+const ERROR_BODY_CHARS_MAX = 64_000;
+
+/** OpenAI and OpenAI-compatible upstreams: the canonical body goes out almost as is. */
+export class OpenAiAdapter extends ProviderAdapter {
+  readonly id = 'openai';
+
+  constructor(
+    private readonly http: UpstreamHttpClient,
+    private readonly options: OpenAiAdapterOptions,
+  ) {
+    super();
+  }
+
+  async complete(request: ChatRequest, upstreamModel: string, signal: AbortSignal): Promise<CanonicalCompletion> {
+    const response = await this.post(toOpenAiRequestBody(request, upstreamModel, false), signal);
+    let body: unknown;
+    try {
+      body = await response.body.json();
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new AppError('upstream_error', 'The provider returned a malformed response.', { cause: error });
+    }
+    return fromOpenAiCompletion(body);
+  }
+
+  async *stream(request: ChatRequest, upstreamModel: string, signal: AbortSignal): AsyncIterable<CanonicalDelta> {
+    const response = await this.post(toOpenAiRequestBody(request, upstreamModel, true), signal);
+    const decoder = new SseDecoder();
+    let sawUsage = false;
+    const handle = function* (events: ReturnType<SseDecoder['push']>): Generator<CanonicalDelta, boolean> {
+      for (const event of events) {
+        if (event.data === '[DONE]') return true;
+        for (const delta of fromOpenAiChunk(event.data)) {
+          if (delta.type === 'usage') sawUsage = true;
+          yield delta;
+        }
+      }
+      return false;
+    };
+    try {
+      for await (const chunk of response.body) {
+        if (yield* handle(decoder.push(chunk))) return this.requireUsage(sawUsage);
+      }
+      yield* handle(decoder.end());
+    } catch (error) {
+      if (error instanceof AppError || signal.aborted) throw error;
+      throw new AppError('upstream_error', 'The provider stream broke off.', { cause: error });
+    }
+    this.requireUsage(sawUsage);
+  }
+
+  private requireUsage(sawUsage: boolean): void {
+    if (!sawUsage) throw new AppError('upstream_error', 'The provider stream ended without usage.');
+  }
+
+  private async post(body: Record<string, unknown>, signal: AbortSignal): Promise<UpstreamResponse> {
+    const response = await this.http.post({
+      url: `${this.options.baseUrl.replace(/\/+$/, '')}/chat/completions`,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.apiKey}`, accept: body.stream ? 'text/event-stream' : 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+      timeoutMs: this.options.timeoutMs,
+    });
+    if (response.statusCode >= 400) {
+      const text = (await response.body.text().catch(() => '')).slice(0, ERROR_BODY_CHARS_MAX);
+      const retryAfter = response.headers['retry-after'];
+      throw openAiHttpError(response.statusCode, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+    }
+    return response;
+  }
+}

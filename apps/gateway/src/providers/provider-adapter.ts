@@ -1,0 +1,43 @@
+import type { ChatRequest, FinishReason, ToolCall, TokenUsage } from '@switchyard/contracts';
+
+/** A complete answer in the canonical (OpenAI-shaped) form, with the usage the provider reported or we counted. */
+export interface CanonicalCompletion {
+  content: string | null;
+  toolCalls?: ToolCall[];
+  reasoning?: string | null;
+  finishReason: FinishReason;
+  usage: TokenUsage;
+}
+
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
+}
+
+/** One piece of a streamed answer; a stream ends with exactly one `usage` delta. */
+export type CanonicalDelta =
+  | { type: 'content'; text: string }
+  | { type: 'reasoning'; text: string }
+  | { type: 'tool_calls'; toolCalls: ToolCallDelta[] }
+  | { type: 'finish'; finishReason: FinishReason }
+  | { type: 'usage'; usage: TokenUsage };
+
+/**
+ * A provider adapter translates the canonical request to its provider's wire format and back.
+ * `request.max_tokens` / `max_completion_tokens` are already lowered to what the hold covers.
+ * Failures are AppErrors (`upstream_rate_limited`, `upstream_error`, `upstream_timeout`, `invalid_request`).
+ */
+export abstract class ProviderAdapter {
+  abstract readonly id: string;
+
+  abstract complete(request: ChatRequest, upstreamModel: string, signal: AbortSignal): Promise<CanonicalCompletion>;
+
+  abstract stream(request: ChatRequest, upstreamModel: string, signal: AbortSignal): AsyncIterable<CanonicalDelta>;
+}
+
+/** The output limit an adapter must pass upstream (set by the gateway from the hold). */
+export function outputLimit(request: Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'>): number | undefined {
+  return request.max_completion_tokens ?? request.max_tokens ?? undefined;
+}

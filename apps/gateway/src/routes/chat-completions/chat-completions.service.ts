@@ -1,0 +1,380 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ChatChunkBody, ChatCompletionBody, ChatRequest, FinishReason, TokenUsage } from '@switchyard/contracts';
+import { AppError, toAppError } from '@switchyard/errors';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiKeyAuthService, type AuthenticatedKey } from '../../auth/api-key-auth.service';
+import { GATEWAY_ENV, type GatewayEnv } from '../../config/gateway.env';
+import { CompletionPublisher, type RequestCompletedPayload } from '../../metering/completion.publisher';
+import { type HoldPlan, outputTokensCoveredByHold, planHold, requestedOutputTokens } from '../../metering/hold-sizing';
+import { LedgerClient, type PlacedHold } from '../../metering/ledger.client';
+import { countPromptTokens, countTextTokens } from '../../metering/token-counter';
+import { toUsageBody } from '../../metering/usage-body';
+import type { CanonicalDelta } from '../../providers/provider-adapter';
+import { ProviderRegistry } from '../../providers/provider-registry';
+import { SseResponse } from '../../streaming/sse-response';
+import { type PricedCandidate, RouteCandidatesService } from './route-candidates.service';
+
+type Attempt = RequestCompletedPayload['attempts'][number];
+type Outcome = RequestCompletedPayload['outcome'];
+
+/** Everything known about one request after its hold was placed; becomes `gateway.request.completed`. */
+interface RequestState {
+  requestId: string;
+  key: AuthenticatedKey;
+  request: ChatRequest;
+  startedAt: Date;
+  startedMs: number;
+  hold: PlacedHold;
+  plan: HoldPlan;
+  attempts: Attempt[];
+  served?: PricedCandidate;
+  outcome: Outcome;
+  usage: TokenUsage;
+  errorCode: string | null;
+  ttftMs: number | null;
+  clientAbort: AbortController;
+}
+
+export function newRequestId(): string {
+  return `gen-${randomBytes(18).toString('base64url')}`;
+}
+
+/** Upstream failures worth trying the next candidate for (before the first byte only). */
+function isFallbackable(error: AppError): boolean {
+  return error.code === 'upstream_rate_limited' || error.code === 'upstream_error' || error.code === 'upstream_timeout' || error.code === 'service_unavailable';
+}
+
+/** The hot path: authenticate → route → hold → provider (with fallbacks) → respond → publish completion. */
+@Injectable()
+export class ChatCompletionsService {
+  private readonly logger = new Logger(ChatCompletionsService.name);
+
+  constructor(
+    private readonly auth: ApiKeyAuthService,
+    private readonly routes: RouteCandidatesService,
+    private readonly ledger: LedgerClient,
+    private readonly providers: ProviderRegistry,
+    private readonly publisher: CompletionPublisher,
+    @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
+  ) {}
+
+  async handle(body: ChatRequest, httpRequest: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const requestId = newRequestId();
+    const startedAt = new Date();
+    reply.header('x-request-id', requestId).header('x-switchyard-request-id', requestId).header('X-Generation-Id', requestId);
+
+    const key = await this.auth.authenticate(httpRequest);
+    const strategyHeader = httpRequest.headers['x-routing-strategy'];
+    const candidates = await this.routes.resolve(body, typeof strategyHeader === 'string' ? strategyHeader : undefined);
+    const plan = planHold(body, candidates[0].price, this.env.PRICING_MARKUP_BASIS_POINTS);
+    const hold = await this.ledger.placeHold({
+      holdId: requestId,
+      workspaceId: key.workspaceId,
+      amountMicros: plan.amountMicros,
+      minAmountMicros: plan.minAmountMicros,
+      metadata: { apiKeyId: key.apiKeyId, requestedModel: body.model },
+    });
+
+    const endUser = httpRequest.headers['x-switchyard-user'];
+    const state: RequestState = {
+      requestId,
+      key,
+      request: body,
+      startedAt,
+      startedMs: Date.now(),
+      hold,
+      plan,
+      attempts: [],
+      outcome: 'failed',
+      usage: { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+      errorCode: null,
+      ttftMs: null,
+      clientAbort: new AbortController(),
+    };
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) state.clientAbort.abort(new Error('client disconnected'));
+    });
+    this.publishWhenEnded(reply, state, typeof endUser === 'string' ? endUser : (body.user ?? null));
+
+    try {
+      if (body.stream) await this.stream(state, candidates, reply);
+      else await this.complete(state, candidates, reply);
+    } catch (error) {
+      const appError = toAppError(error);
+      state.errorCode ??= appError.code;
+      if (state.clientAbort.signal.aborted) state.outcome = 'client_aborted';
+      throw appError;
+    }
+  }
+
+  private async complete(state: RequestState, candidates: PricedCandidate[], reply: FastifyReply): Promise<void> {
+    let lastError: AppError | undefined;
+    for (const candidate of candidates) {
+      const upstreamRequest = this.limitOutput(state, candidate);
+      if (!upstreamRequest) continue;
+      const attemptStartMs = Date.now();
+      const signal = AbortSignal.any([state.clientAbort.signal, AbortSignal.timeout(this.env.UPSTREAM_TIMEOUT_MS)]);
+      try {
+        const adapter = this.providers.get(candidate.providerId);
+        if (!adapter) continue;
+        const result = await adapter.complete(upstreamRequest, candidate.upstreamModel, signal);
+        state.attempts.push({ providerId: candidate.providerId, modelId: candidate.modelId, outcome: 'succeeded', latencyMs: Date.now() - attemptStartMs });
+        state.served = candidate;
+        state.usage = result.usage;
+        state.ttftMs = Date.now() - state.startedMs;
+        state.outcome = state.clientAbort.signal.aborted ? 'client_aborted' : 'succeeded';
+        const body: ChatCompletionBody = {
+          id: state.requestId,
+          object: 'chat.completion',
+          created: Math.floor(state.startedAt.getTime() / 1000),
+          model: candidate.modelId,
+          provider: candidate.providerId,
+          choices: [
+            {
+              index: 0,
+              message: {
+                role: 'assistant',
+                content: result.content,
+                ...(result.toolCalls ? { tool_calls: result.toolCalls } : {}),
+                ...(result.reasoning ? { reasoning: result.reasoning } : {}),
+              },
+              finish_reason: result.finishReason,
+              logprobs: null,
+            },
+          ],
+          usage: toUsageBody(result.usage, candidate.price, this.env.PRICING_MARKUP_BASIS_POINTS),
+          system_fingerprint: null,
+        };
+        await reply.code(200).headers(this.servedHeaders(candidate)).header('content-type', 'application/json; charset=utf-8').send(body);
+        return;
+      } catch (error) {
+        const appError = this.upstreamError(error, signal);
+        this.recordFailure(state, candidate, attemptStartMs, appError);
+        if (state.clientAbort.signal.aborted) {
+          state.usage = { ...state.usage, promptTokens: countPromptTokens(state.request.messages) };
+          throw appError;
+        }
+        if (!isFallbackable(appError)) throw appError;
+        lastError = appError;
+      }
+    }
+    throw lastError ?? this.unaffordable();
+  }
+
+  private async stream(state: RequestState, candidates: PricedCandidate[], reply: FastifyReply): Promise<void> {
+    const sse = new SseResponse(reply, this.env.STREAM_KEEPALIVE_MS);
+    let current = candidates[0];
+    sse.startKeepAlive(() => this.servedHeaders(current));
+    let lastError: AppError | undefined;
+    try {
+      for (const candidate of candidates) {
+        current = candidate;
+        const upstreamRequest = this.limitOutput(state, candidate);
+        const adapter = this.providers.get(candidate.providerId);
+        if (!upstreamRequest || !adapter) continue;
+        const attemptStartMs = Date.now();
+        const iterator = adapter.stream(upstreamRequest, candidate.upstreamModel, state.clientAbort.signal)[Symbol.asyncIterator]();
+        let first: IteratorResult<CanonicalDelta>;
+        try {
+          first = await iterator.next();
+        } catch (error) {
+          const appError = this.upstreamError(error, state.clientAbort.signal);
+          this.recordFailure(state, candidate, attemptStartMs, appError);
+          if (state.clientAbort.signal.aborted) {
+            state.usage = { ...state.usage, promptTokens: countPromptTokens(state.request.messages) };
+            return;
+          }
+          if (!isFallbackable(appError)) throw appError;
+          lastError = appError;
+          continue;
+        }
+        state.served = candidate;
+        state.ttftMs = Date.now() - state.startedMs;
+        sse.open(this.servedHeaders(candidate));
+        await this.relay(state, candidate, sse, iterator, first, attemptStartMs);
+        return;
+      }
+      throw lastError ?? this.unaffordable();
+    } catch (error) {
+      const appError = toAppError(error);
+      if (!sse.isOpen) throw appError;
+      // Headers already went out (keep-alive): the error becomes the last chunk.
+      state.errorCode = appError.code;
+      await sse.send(this.errorChunk(state, current, appError, null));
+    } finally {
+      sse.end();
+    }
+  }
+
+  /** Relays one provider stream after its first delta; a mid-stream error becomes a final error chunk. */
+  private async relay(
+    state: RequestState,
+    candidate: PricedCandidate,
+    sse: SseResponse,
+    iterator: AsyncIterator<CanonicalDelta>,
+    first: IteratorResult<CanonicalDelta>,
+    attemptStartMs: number,
+  ): Promise<void> {
+    const created = Math.floor(state.startedAt.getTime() / 1000);
+    const base = { id: state.requestId, object: 'chat.completion.chunk' as const, created, model: candidate.modelId, provider: candidate.providerId };
+    let produced = '';
+    let reportedUsage: TokenUsage | undefined;
+    let finishReason: FinishReason | undefined;
+    let roleSent = false;
+    const chunk = (delta: ChatChunkBody['choices'][number]['delta'], finish: FinishReason | null = null): ChatChunkBody => {
+      const withRole = roleSent ? delta : { role: 'assistant' as const, ...delta };
+      roleSent = true;
+      return { ...base, choices: [{ index: 0, delta: withRole, finish_reason: finish, logprobs: null }] };
+    };
+    const estimate = (): TokenUsage => ({
+      promptTokens: countPromptTokens(state.request.messages),
+      completionTokens: countTextTokens(produced),
+      cachedPromptTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+    });
+    try {
+      for (let next = first; !next.done; next = await iterator.next()) {
+        const delta = next.value;
+        switch (delta.type) {
+          case 'content':
+            produced += delta.text;
+            await sse.send(chunk({ content: delta.text }));
+            break;
+          case 'reasoning':
+            produced += delta.text;
+            await sse.send(chunk({ reasoning: delta.text }));
+            break;
+          case 'tool_calls':
+            produced += delta.toolCalls.map((t) => `${t.function?.name ?? ''}${t.function?.arguments ?? ''}`).join('');
+            await sse.send(chunk({ tool_calls: delta.toolCalls }));
+            break;
+          case 'finish':
+            finishReason = delta.finishReason;
+            await sse.send(chunk({}, delta.finishReason));
+            break;
+          case 'usage':
+            reportedUsage = delta.usage;
+            break;
+        }
+      }
+      if (!finishReason) await sse.send(chunk({}, 'stop'));
+      state.usage = reportedUsage ?? estimate();
+      state.outcome = 'succeeded';
+      state.attempts.push({ providerId: candidate.providerId, modelId: candidate.modelId, outcome: 'succeeded', latencyMs: Date.now() - attemptStartMs, ttftMs: state.ttftMs ?? undefined });
+      await sse.send({ ...base, choices: [], usage: toUsageBody(state.usage, candidate.price, this.env.PRICING_MARKUP_BASIS_POINTS) });
+    } catch (error) {
+      const appError = this.upstreamError(error, state.clientAbort.signal);
+      state.usage = reportedUsage ?? estimate();
+      await iterator.return?.().catch(() => undefined);
+      if (state.clientAbort.signal.aborted) {
+        state.outcome = 'client_aborted';
+        state.attempts.push({ providerId: candidate.providerId, modelId: candidate.modelId, outcome: 'aborted', latencyMs: Date.now() - attemptStartMs, ttftMs: state.ttftMs ?? undefined });
+        return;
+      }
+      state.outcome = 'failed';
+      state.errorCode = appError.code;
+      this.recordFailure(state, candidate, attemptStartMs, appError);
+      await sse.send(this.errorChunk(state, candidate, appError, toUsageBody(state.usage, candidate.price, this.env.PRICING_MARKUP_BASIS_POINTS)));
+    }
+  }
+
+  private errorChunk(state: RequestState, candidate: PricedCandidate, error: AppError, usage: ChatChunkBody['usage']): ChatChunkBody {
+    const body = { message: error.message, code: error.code, type: error.httpStatus >= 500 ? 'api_error' : 'invalid_request_error' };
+    return {
+      id: state.requestId,
+      object: 'chat.completion.chunk',
+      created: Math.floor(state.startedAt.getTime() / 1000),
+      model: candidate.modelId,
+      provider: candidate.providerId,
+      choices: [{ index: 0, delta: {}, finish_reason: 'error' }],
+      usage: usage ?? toUsageBody(state.usage, candidate.price, this.env.PRICING_MARKUP_BASIS_POINTS),
+      error: body,
+    };
+  }
+
+  /** The request with `max_tokens` lowered to what the hold covers on this endpoint; undefined if it covers nothing. */
+  private limitOutput(state: RequestState, candidate: PricedCandidate): ChatRequest | undefined {
+    const tokens = outputTokensCoveredByHold(
+      candidate.price,
+      state.plan.promptTokensMax,
+      requestedOutputTokens(state.request, candidate.price),
+      state.hold.heldMicros,
+      this.env.PRICING_MARKUP_BASIS_POINTS,
+    );
+    if (tokens < 1) {
+      state.attempts.push({ providerId: candidate.providerId, modelId: candidate.modelId, outcome: 'failed', errorCode: 'insufficient_balance', latencyMs: 0 });
+      return undefined;
+    }
+    return state.request.max_completion_tokens != null
+      ? { ...state.request, max_completion_tokens: tokens, max_tokens: undefined }
+      : { ...state.request, max_tokens: tokens };
+  }
+
+  private unaffordable(): AppError {
+    return new AppError('insufficient_balance', 'Insufficient credits to serve this request on any provider.');
+  }
+
+  private upstreamError(error: unknown, signal: AbortSignal): AppError {
+    if (error instanceof AppError) return error;
+    if (signal.aborted && !(signal.reason instanceof Error && signal.reason.name === 'TimeoutError')) {
+      return new AppError('upstream_error', 'The request was aborted.', { cause: error });
+    }
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+      return new AppError('upstream_timeout', 'The provider did not answer in time.', { cause: error });
+    }
+    return new AppError('upstream_error', 'The provider failed.', { cause: error });
+  }
+
+  private recordFailure(state: RequestState, candidate: PricedCandidate, attemptStartMs: number, error: AppError): void {
+    const httpStatus = error.details?.upstream_status;
+    state.attempts.push({
+      providerId: candidate.providerId,
+      modelId: candidate.modelId,
+      outcome: state.clientAbort.signal.aborted ? 'aborted' : 'failed',
+      errorCode: error.code,
+      ...(typeof httpStatus === 'number' ? { httpStatus } : {}),
+      latencyMs: Date.now() - attemptStartMs,
+    });
+    if (!state.clientAbort.signal.aborted) this.logger.warn({ requestId: state.requestId, provider: candidate.providerId, code: error.code }, 'upstream attempt failed');
+  }
+
+  private servedHeaders(candidate: PricedCandidate): Record<string, string> {
+    return { 'x-switchyard-model': candidate.modelId, 'x-switchyard-provider': candidate.providerId };
+  }
+
+  /** After the response ended (sent, errored or abandoned): publish the completion, off the client's path. */
+  private publishWhenEnded(reply: FastifyReply, state: RequestState, endUserId: string | null): void {
+    let published = false;
+    const publish = () => {
+      if (published) return;
+      published = true;
+      const completedAt = new Date();
+      if (state.outcome !== 'succeeded' && state.clientAbort.signal.aborted) state.outcome = 'client_aborted';
+      this.publisher.publishInBackground({
+        requestId: state.requestId,
+        holdId: state.hold.holdId,
+        workspaceId: state.key.workspaceId,
+        apiKeyId: state.key.apiKeyId,
+        requestedModel: state.request.model,
+        modelId: state.served?.modelId ?? null,
+        providerId: state.served?.providerId ?? null,
+        surface: 'openai',
+        streamed: state.request.stream === true,
+        outcome: state.outcome,
+        usage: state.usage,
+        webSearchRequests: 0,
+        errorCode: state.outcome === 'succeeded' ? null : state.errorCode,
+        attempts: state.attempts.slice(0, 20),
+        startedAt: state.startedAt.toISOString(),
+        completedAt: completedAt.toISOString(),
+        latencyMs: Math.max(0, completedAt.getTime() - state.startedMs),
+        ttftMs: state.ttftMs,
+        endUserId: endUserId?.slice(0, 256) ?? null,
+      });
+    };
+    reply.raw.once('finish', publish);
+    reply.raw.once('close', publish);
+  }
+}

@@ -1,0 +1,97 @@
+import type { FastifyReply } from 'fastify';
+
+export const PROCESSING_COMMENT = ': switchyard processing\n\n';
+
+/**
+ * An SSE response on `reply.raw`. Nothing is written until `open()` (first token, or the first keep-alive
+ * tick), so errors before that still get a real HTTP status. Each event is written (and flushed) at once.
+ */
+export class SseResponse {
+  private opened = false;
+  private timer?: NodeJS.Timeout;
+  private lastWriteMs = 0;
+
+  constructor(
+    private readonly reply: FastifyReply,
+    private readonly keepAliveMs: number,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.opened;
+  }
+
+  /** True once the client went away (or the response ended). */
+  get isClosed(): boolean {
+    return this.reply.raw.destroyed || this.reply.raw.writableEnded;
+  }
+
+  /** Keep-alive comments every `keepAliveMs` of silence; the first tick opens the stream with `headers()`. */
+  startKeepAlive(headers: () => Record<string, string>): void {
+    this.timer = setInterval(() => {
+      if (this.isClosed) return;
+      if (!this.opened) {
+        this.open(headers());
+        return;
+      }
+      if (Date.now() - this.lastWriteMs >= this.keepAliveMs) this.write(PROCESSING_COMMENT);
+    }, this.keepAliveMs);
+    this.timer.unref();
+  }
+
+  /** Commits status 200 and headers, then the processing comment (always before the first token). */
+  open(headers: Record<string, string>): void {
+    if (this.opened) return;
+    this.opened = true;
+    this.reply.hijack();
+    const raw = this.reply.raw;
+    for (const [name, value] of Object.entries(this.reply.getHeaders())) {
+      if (value !== undefined && !raw.hasHeader(name)) raw.setHeader(name, value as string);
+    }
+    raw.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    raw.socket?.setNoDelay(true);
+    this.write(PROCESSING_COMMENT);
+  }
+
+  /** Writes one `data:` event; waits for drain under backpressure so a slow client bounds our memory. */
+  async send(payload: unknown): Promise<void> {
+    if (!this.write(`data: ${JSON.stringify(payload)}\n\n`)) await this.drained();
+  }
+
+  /** Ends an open stream with `[DONE]`; an unopened one is left to the HTTP error path. */
+  end(): void {
+    this.stopKeepAlive();
+    if (!this.opened || this.isClosed) return;
+    this.write('data: [DONE]\n\n');
+    this.reply.raw.end();
+  }
+
+  stopKeepAlive(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private write(text: string): boolean {
+    if (this.isClosed) return true;
+    this.lastWriteMs = Date.now();
+    return this.reply.raw.write(text);
+  }
+
+  private drained(): Promise<void> {
+    const raw = this.reply.raw;
+    return new Promise((resolve) => {
+      const done = () => {
+        raw.off('drain', done);
+        raw.off('close', done);
+        resolve();
+      };
+      raw.once('drain', done);
+      raw.once('close', done);
+    });
+  }
+}

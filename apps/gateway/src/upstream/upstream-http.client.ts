@@ -1,0 +1,49 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { AppError } from '@switchyard/errors';
+import { Agent, errors as undiciErrors, request } from 'undici';
+
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Uint8Array> & { text(): Promise<string>; json(): Promise<unknown>; dump(): Promise<void> };
+}
+
+export interface UpstreamRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  signal: AbortSignal;
+  /** Until the response headers arrive (before the first byte) and between body chunks. */
+  timeoutMs: number;
+}
+
+/** The gateway's only outbound HTTP: one keep-alive undici pool per origin; connect failures become AppErrors. */
+@Injectable()
+export class UpstreamHttpClient implements OnApplicationShutdown {
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, connect: { timeout: 10_000 } });
+
+  async post(input: UpstreamRequest): Promise<UpstreamResponse> {
+    try {
+      const response = await request(input.url, {
+        method: 'POST',
+        headers: input.headers,
+        body: input.body,
+        signal: input.signal,
+        dispatcher: this.agent,
+        headersTimeout: input.timeoutMs,
+        bodyTimeout: input.timeoutMs,
+      });
+      return { statusCode: response.statusCode, headers: response.headers, body: response.body };
+    } catch (error) {
+      if (input.signal.aborted) throw error;
+      if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.ConnectTimeoutError) {
+        throw new AppError('upstream_timeout', 'The provider did not answer in time.', { cause: error });
+      }
+      throw new AppError('upstream_error', 'Could not reach the provider.', { cause: error });
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.agent.close().catch(() => undefined);
+  }
+}

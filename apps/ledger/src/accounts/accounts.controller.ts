@@ -1,0 +1,20 @@
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { type CommandRequest, LedgerAccountOpen, LedgerBalanceGet } from '@switchyard/contracts';
+import { HandleCommand } from '@switchyard/nats';
+import { AccountsService } from './accounts.service';
+
+@Controller()
+export class AccountsController {
+  constructor(private readonly accounts: AccountsService) {}
+
+  @HandleCommand(LedgerAccountOpen)
+  open(@Payload() request: CommandRequest<typeof LedgerAccountOpen>) {
+    return this.accounts.open(request);
+  }
+
+  @HandleCommand(LedgerBalanceGet)
+  balance(@Payload() request: CommandRequest<typeof LedgerBalanceGet>) {
+    return this.accounts.balance(request);
+  }
+}
