@@ -3,11 +3,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@# npm ci rejects locks written with omit-lockfile-registry-resolved (optional platform packages lack versions);
+	@# npm install honours the lock and installs only what is missing.
+	npm install --no-audit --no-fund
 	@touch $@
 
 .PHONY: install
-install: node_modules/.installed ## Install dependencies (npm ci) when package files changed
+install: node_modules/.installed ## Install dependencies when package files changed
 
 .PHONY: infra
 infra: ## Check Postgres, Redis and NATS are reachable (starts them with docker compose where possible)

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connectNatsMicroservice, type NatsConnectionOptions } from '@switchyard/nats';
 import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
+import { AppError, toOpenAiErrorBody } from '@switchyard/errors';
 import { HttpErrorFilter } from './http-error.filter';
 
 export interface ServiceBootstrapOptions {
@@ -19,7 +20,9 @@ export interface ServiceBootstrapOptions {
 
 /** Starts one service: Fastify HTTP (ops endpoints at least), optional NATS handlers, graceful shutdown. */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 1_048_576, trustProxy: true, return503OnClosing: true });
+  const bodyLimitBytes = options.bodyLimitBytes ?? 1_048_576;
+  const adapter = new FastifyAdapter({ bodyLimit: bodyLimitBytes, trustProxy: true, return503OnClosing: true });
+  refuseOversizedBodies(adapter, bodyLimitBytes);
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { bufferLogs: true });
   app.useLogger(app.get(PinoNestLogger));
   app.useGlobalFilters(new HttpErrorFilter());
@@ -33,6 +36,24 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   const port = typeof address === 'object' && address ? address.port : options.httpPort;
   new Logger('Bootstrap').log({ port, service: options.serviceName }, `${options.serviceName} listening on http://${options.host}:${port}`);
   return app;
+}
+
+/**
+ * Answers an oversized body with 413 in the envelope only after reading it (up to a bound): replying and
+ * closing while the client still uploads makes clients see EPIPE instead of the error.
+ */
+function refuseOversizedBodies(adapter: FastifyAdapter, bodyLimitBytes: number): void {
+  const drainBytesMax = bodyLimitBytes * 16;
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    const declaredBytes = Number(request.headers['content-length'] ?? 0);
+    if (!(declaredBytes > bodyLimitBytes)) return done();
+    const error = new AppError('request_too_large', `Request body is ${declaredBytes} bytes; the limit is ${bodyLimitBytes} bytes.`);
+    const refuse = () => void reply.code(413).header('content-type', 'application/json').header('connection', 'close').send(toOpenAiErrorBody(error));
+    if (declaredBytes > drainBytesMax) return refuse();
+    request.raw.once('end', refuse);
+    request.raw.once('error', refuse);
+    request.raw.resume();
+  });
 }
 
 /** The pino logger module every service imports: JSON logs, request logging off for ops endpoints. */

@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import { LedgerAccountOpen, LedgerBalanceGet, LedgerHoldCreate, LedgerTransferCreate, SYSTEM_ACCOUNTS, workspaceCreditAccount } from '@switchyard/contracts';
+import { createTestDatabase, type ServiceProcess, startServiceProcess, TestCommandClient, type TestDatabase, uniqueSubjectPrefix } from '@switchyard/testing';
+import { Client } from 'pg';
+import type { UsageReport } from '../../src/usage/usage.query';
+import { completedEvent } from './support/completed-event';
+import { JetStreamPublisher } from './support/jetstream-publisher';
+
+// Billing settles gateway.request.completed against the real ledger process on real NATS/JetStream/Postgres:
+// the money actually moves, and everything is checked where a user sees it (ledger balances and statement,
+// billing.charges, /usage, /metrics, the dead-letter stream). One stack for the file; one workspace per case.
+describe('billing settles gateway.request.completed against the ledger', () => {
+  const prefix = uniqueSubjectPrefix();
+  const fundedMicros = 10_000_000n;
+  const holdMicros = 100_000n;
+  const deadLetterSubject = 'deadletter.gateway.request.completed';
+  let db: TestDatabase;
+  let env: Record<string, string>;
+  let ledger: ServiceProcess;
+  let billing: ServiceProcess;
+  let client: TestCommandClient;
+  let publisher: JetStreamPublisher;
+  let pg: Client;
+
+  /** A workspace with its accounts open and `fundedMicros` of credit granted. */
+  const fundedWorkspace = async () => {
+    const workspaceId = randomUUID();
+    await client.request(LedgerAccountOpen, { workspaceId });
+    await client.request(LedgerTransferCreate, {
+      journalKey: `grant:${workspaceId}`,
+      transfers: [
+        {
+          idempotencyKey: `grant:${workspaceId}`,
+          debitAccount: SYSTEM_ACCOUNTS.ownerEquity,
+          creditAccount: workspaceCreditAccount(workspaceId),
+          amountMicros: fundedMicros.toString(),
+          reason: 'operator_grant',
+          metadata: {},
+        },
+      ],
+    });
+    return workspaceId;
+  };
+  const balance = async (workspaceId: string) => {
+    const reply = await client.request(LedgerBalanceGet, { workspaceId });
+    return { posted: BigInt(reply.postedMicros), pending: BigInt(reply.pendingMicros), available: BigInt(reply.availableMicros) };
+  };
+  const hold = async (workspaceId: string, amountMicros = holdMicros) => {
+    const holdId = `hold_${randomUUID()}`;
+    await client.request(LedgerHoldCreate, { holdId, workspaceId, amountMicros: amountMicros.toString(), timeoutMs: 600_000, metadata: {} });
+    return holdId;
+  };
+  const publish = async (event: ReturnType<typeof completedEvent>, messageId = `request-completed:${event.requestId}`, timeoutMs?: number) => {
+    const { seq } = await publisher.publish('gateway.request.completed', event, messageId);
+    await publisher.waitForAckFloor('GATEWAY_EVENTS', 'billing-request-completed', seq, timeoutMs);
+  };
+  const chargeRows = async (requestId: string) =>
+    (await pg.query('SELECT settlement, cost_micros::text AS cost_micros, ledger_status, prompt_tokens, completion_tokens, web_search_requests FROM billing.charges WHERE request_id = $1', [requestId])).rows;
+  const deadLetters = () => publisher.countOnSubject('DEAD_LETTERS', deadLetterSubject);
+  const statement = async (workspaceId: string) => {
+    const response = await fetch(`${ledger.url}/accounts/${encodeURIComponent(workspaceCreditAccount(workspaceId))}/transfers?limit=50`);
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { transfers: Array<{ amountMicros: string; metadata: Record<string, unknown> }> }).transfers;
+  };
+  const counters = async () => {
+    const text = await (await fetch(`${billing.url}/metrics`)).text();
+    const read = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+    return {
+      captured: read(/^billing_charges_total\{settlement="captured",service="billing"\} (\S+)$/m),
+      released: read(/^billing_charges_total\{settlement="released",service="billing"\} (\S+)$/m),
+      costMicros: read(/^billing_cost_micros_total\{service="billing"\} (\S+)$/m),
+    };
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('billingsettle');
+    env = { DATABASE_URL: db.url, NATS_SUBJECT_PREFIX: prefix };
+    ledger = await startServiceProcess('ledger', env);
+    billing = await startServiceProcess('billing', env);
+    client = await TestCommandClient.connect(prefix);
+    publisher = await JetStreamPublisher.connect(prefix);
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+  });
+
+  afterAll(async () => {
+    await pg?.end();
+    await client?.close();
+    await billing?.stop();
+    await ledger?.stop();
+    // After billing stopped, so its consumer is not pulling from a stream that disappears.
+    await publisher?.deleteStreams();
+    await publisher?.close();
+    await db?.drop();
+  });
+
+  it('captures exactly the quoted cost, releases the rest of the hold and records the charge', async () => {
+    const workspaceId = await fundedWorkspace();
+    expect(await balance(workspaceId)).toEqual({ posted: fundedMicros, pending: 0n, available: fundedMicros });
+    const holdId = await hold(workspaceId);
+    expect(await balance(workspaceId)).toEqual({ posted: fundedMicros, pending: holdMicros, available: fundedMicros - holdMicros });
+
+    const event = completedEvent({ workspaceId, holdId });
+    await publish(event);
+    // 1000 prompt × 0.15 + 500 output × 0.6 = 450 micros at the demo price; the other 99 550 held micros come back
+    expect(await balance(workspaceId)).toEqual({ posted: fundedMicros - 450n, pending: 0n, available: fundedMicros - 450n });
+    expect(await chargeRows(event.requestId)).toEqual([{ settlement: 'captured', cost_micros: '450', ledger_status: 'posted', prompt_tokens: 1000, completion_tokens: 500, web_search_requests: 0 }]);
+    // The capture carries the request's identity into the ledger's journal.
+    expect(await statement(workspaceId)).toContainEqual(
+      expect.objectContaining({ amountMicros: '450', metadata: expect.objectContaining({ requestId: event.requestId, modelId: 'demo/echo' }) }),
+    );
+  });
+
+  it('charges nothing more when the same request is published again under another Nats-Msg-Id', async () => {
+    const workspaceId = await fundedWorkspace();
+    const event = completedEvent({ workspaceId, holdId: await hold(workspaceId) });
+    await publish(event, `first:${event.requestId}`);
+    expect(await balance(workspaceId)).toEqual({ posted: fundedMicros - 450n, pending: 0n, available: fundedMicros - 450n });
+
+    await publish(event, `second:${event.requestId}`);
+    expect(await balance(workspaceId)).toEqual({ posted: fundedMicros - 450n, pending: 0n, available: fundedMicros - 450n });
+    expect(await chargeRows(event.requestId)).toHaveLength(1);
+  });
+
+  it('releases the whole hold of a request that failed before any output', async () => {
+    const workspaceId = await fundedWorkspace();
+    const holdId = await hold(workspaceId);
+    expect((await balance(workspaceId)).available).toBe(fundedMicros - holdMicros);
+
+    const event = completedEvent({ workspaceId, holdId, outcome: 'failed', errorCode: 'upstream_error', usage: { promptTokens: 800, completionTokens: 0 } });
+    await publish(event);
+    expect(await balance(workspaceId)).toEqual({ posted: fundedMicros, pending: 0n, available: fundedMicros });
+    expect(await chargeRows(event.requestId)).toEqual([expect.objectContaining({ settlement: 'released', cost_micros: '0', ledger_status: 'voided' })]);
+  });
+
+  it('releases the whole hold of an empty exchange (no tokens either way)', async () => {
+    const workspaceId = await fundedWorkspace();
+    const event = completedEvent({ workspaceId, holdId: await hold(workspaceId), usage: { promptTokens: 0, completionTokens: 0 } });
+    await publish(event);
+    expect(await balance(workspaceId)).toEqual({ posted: fundedMicros, pending: 0n, available: fundedMicros });
+    expect(await chargeRows(event.requestId)).toEqual([expect.objectContaining({ settlement: 'released', cost_micros: '0', ledger_status: 'voided' })]);
+  });
+
+  it('adds the web-search fee (5000 micros per request) to the captured amount', async () => {
+    const workspaceId = await fundedWorkspace();
+    const event = completedEvent({ workspaceId, holdId: await hold(workspaceId), webSearchRequests: 2 });
+    await publish(event);
+    // 450 for the tokens + 2 × 5000
+    expect(await balance(workspaceId)).toEqual({ posted: fundedMicros - 10_450n, pending: 0n, available: fundedMicros - 10_450n });
+    expect(await chargeRows(event.requestId)).toEqual([expect.objectContaining({ settlement: 'captured', cost_micros: '10450', web_search_requests: 2 })]);
+  });
+
+  it('retries while the ledger is down and captures exactly once after it is back, without dead-lettering', async () => {
+    const workspaceId = await fundedWorkspace();
+    const holdId = await hold(workspaceId);
+    const deadLettersBefore = await deadLetters();
+    const event = completedEvent({ workspaceId, holdId, outcome: 'client_aborted', usage: { promptTokens: 2_000, completionTokens: 10 } });
+
+    await ledger.stop();
+    const { seq } = await publisher.publish('gateway.request.completed', event, `request-completed:${event.requestId}`);
+    await new Promise((r) => setTimeout(r, 2_000));
+    // Nothing could be settled while the ledger was away.
+    expect(await chargeRows(event.requestId)).toEqual([]);
+
+    ledger = await startServiceProcess('ledger', env);
+    await publisher.waitForAckFloor('GATEWAY_EVENTS', 'billing-request-completed', seq, 60_000);
+    // 2000 × 0.15 + 10 × 0.6 = 306 micros, once
+    expect(await balance(workspaceId)).toEqual({ posted: fundedMicros - 306n, pending: 0n, available: fundedMicros - 306n });
+    expect(await chargeRows(event.requestId)).toEqual([expect.objectContaining({ settlement: 'captured', cost_micros: '306', ledger_status: 'posted' })]);
+    expect(await deadLetters()).toBe(deadLettersBefore);
+  });
+
+  it('dead-letters a served model without a price instead of billing $0, leaving the hold pending', async () => {
+    const workspaceId = await fundedWorkspace();
+    const holdId = await hold(workspaceId);
+    const deadLettersBefore = await deadLetters();
+    const event = completedEvent({ workspaceId, holdId, modelId: 'demo/unpriced', providerId: 'demo' });
+    await publish(event);
+    expect(await deadLetters()).toBe(deadLettersBefore + 1);
+    expect(await chargeRows(event.requestId)).toEqual([]);
+    expect(await balance(workspaceId)).toEqual({ posted: fundedMicros, pending: holdMicros, available: fundedMicros - holdMicros });
+  });
+
+  it('reports usage per day and per model, money as a string', async () => {
+    const workspaceId = await fundedWorkspace();
+    await publish(completedEvent({ workspaceId, holdId: await hold(workspaceId) }));
+    await publish(completedEvent({ workspaceId, holdId: await hold(workspaceId), webSearchRequests: 2 }));
+    await publish(completedEvent({ workspaceId, holdId: await hold(workspaceId), outcome: 'failed', errorCode: 'upstream_error', usage: { promptTokens: 800, completionTokens: 0 } }));
+
+    const response = await fetch(`${billing.url}/usage?workspaceId=${workspaceId}&days=7`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as UsageReport;
+    // captured: 450 + 10450; the release costs 0 but is a request
+    const today = new Date().toISOString().slice(0, 10);
+    const totals = { requests: 3, costMicros: '10900', promptTokens: 2_800, completionTokens: 1_000, webSearchRequests: 2 };
+    expect(body).toMatchObject({ workspaceId, days: 7, totals });
+    expect(body.byDay).toEqual([expect.objectContaining({ day: today, ...totals })]);
+    expect(body.byModel).toEqual([expect.objectContaining({ modelId: 'demo/echo', providerId: 'demo', ...totals })]);
+    expect(await balance(workspaceId)).toMatchObject({ posted: fundedMicros - 10_900n, pending: 0n });
+
+    const other = await (await fetch(`${billing.url}/usage?workspaceId=${randomUUID()}`)).json();
+    expect(other).toMatchObject({ days: 30, totals: { requests: 0, costMicros: '0' }, byDay: [], byModel: [] });
+    expect((await fetch(`${billing.url}/usage?workspaceId=not-a-uuid`)).status).toBe(400);
+    expect((await fetch(`${billing.url}/usage?workspaceId=${workspaceId}&days=0`)).status).toBe(400);
+  });
+
+  it('serves /healthz, /readyz (postgres, nats) and counts each charge once on /metrics', async () => {
+    expect((await fetch(`${billing.url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${billing.url}/readyz`)).json()).toMatchObject({ status: 'ready', checks: { nats: 'ok', postgres: 'ok' } });
+
+    const workspaceId = await fundedWorkspace();
+    const before = await counters();
+    const captured = completedEvent({ workspaceId, holdId: await hold(workspaceId), webSearchRequests: 1 });
+    await publish(captured);
+    await publish(captured, `again:${captured.requestId}`);
+    await publish(completedEvent({ workspaceId, holdId: await hold(workspaceId), outcome: 'failed', errorCode: 'upstream_error', usage: { promptTokens: 800, completionTokens: 0 } }));
+    await publish(completedEvent({ workspaceId, holdId: await hold(workspaceId), modelId: 'demo/unpriced', providerId: 'demo' }));
+
+    // one capture of 450 + 5000 (the redelivery and the dead-lettered event count nothing), one release
+    expect(await counters()).toEqual({ captured: before.captured + 1, released: before.released + 1, costMicros: before.costMicros + 5_450 });
+    const metrics = await (await fetch(`${billing.url}/metrics`)).text();
+    expect(metrics).toMatch(/billing_charges_total\{settlement="captured",service="billing"\} \d+/);
+    expect(metrics).toMatch(/billing_charges_total\{settlement="released",service="billing"\} \d+/);
+    expect(metrics).toMatch(/billing_cost_micros_total\{service="billing"\} \d+/);
+  });
+});
