@@ -1,12 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { DatabaseReadiness } from '@switchyard/database';
-import { NatsModule } from '@switchyard/nats';
+import { NatsModule, natsConnectionOptions } from '@switchyard/nats';
 import { NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-common';
 import { createMetricsRegistry } from '@switchyard/observability';
 import { PriceTable } from '@switchyard/pricing';
 import { BILLING_ENV, type BillingEnv } from './config/billing.env';
 import { SettlementPolicy } from './costing/settlement.policy';
-import { BillingDatabaseModule } from './database/billing-database.module';
+import { billingDatabaseModule } from './database/billing-database.module';
 import { BillingMetrics } from './settlement/billing.metrics';
 import { ChargeRepository } from './settlement/charge.repository';
 import { LedgerHoldsClient } from './settlement/ledger-holds.client';
@@ -23,8 +22,8 @@ export class AppModule {
       imports: [
         serviceLoggerModule('billing', env.LOG_LEVEL),
         OpsModule.forRoot(createMetricsRegistry('billing')),
-        NatsModule.forRoot({ serviceName: 'billing', url: env.NATS_URL, subjectPrefix: env.NATS_SUBJECT_PREFIX, requestTimeoutMs: env.NATS_REQUEST_TIMEOUT_MS }),
-        BillingDatabaseModule.forRoot(env),
+        NatsModule.forRoot(natsConnectionOptions('billing', env)),
+        billingDatabaseModule(env),
       ],
       controllers: [UsageController],
       providers: [
@@ -43,7 +42,6 @@ export class AppModule {
         SettlementService,
         RequestCompletedConsumer,
         NatsReadiness,
-        DatabaseReadiness,
       ],
     };
   }

@@ -1,4 +1,5 @@
 import './instrument';
+import { natsConnectionOptions } from '@switchyard/nats';
 import { bootstrapService } from '@switchyard/nest-common';
 import { AppModule } from './app.module';
 import { loadChainWatcherEnv } from './config/chain-watcher.env';
@@ -11,7 +12,7 @@ async function main(): Promise<void> {
     host: env.HOST,
     httpPort: env.PORT,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
-    nats: { serviceName: 'chain-watcher', url: env.NATS_URL, subjectPrefix: env.NATS_SUBJECT_PREFIX, requestTimeoutMs: env.NATS_REQUEST_TIMEOUT_MS },
+    nats: natsConnectionOptions('chain-watcher', env),
   });
 }
 

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DatabaseReadiness, RedisModule } from '@switchyard/database';
-import { NatsModule } from '@switchyard/nats';
+import { RedisModule } from '@switchyard/database';
+import { NatsModule, natsConnectionOptions } from '@switchyard/nats';
 import { NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-common';
 import { createMetricsRegistry } from '@switchyard/observability';
 import { PriceTable } from '@switchyard/pricing';
@@ -11,7 +11,7 @@ import { ApiKeyEntity } from './auth/api-key.entity';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeysRepository } from './auth/api-keys.repository';
 import { GATEWAY_ENV, type GatewayEnv } from './config/gateway.env';
-import { createGatewayDataSource, gatewayDataSourceOptions } from './database/gateway-database';
+import { gatewayDatabaseModule } from './database/gateway-database';
 import { AdminTokenGuard } from './management/admin-token.guard';
 import { AdminController } from './management/admin.controller';
 import { CreditsController } from './management/credits.controller';
@@ -35,12 +35,9 @@ export class AppModule {
       imports: [
         serviceLoggerModule('gateway', env.LOG_LEVEL),
         OpsModule.forRoot(createMetricsRegistry('gateway')),
-        NatsModule.forRoot({ serviceName: 'gateway', url: env.NATS_URL, subjectPrefix: env.NATS_SUBJECT_PREFIX, requestTimeoutMs: env.NATS_REQUEST_TIMEOUT_MS }),
+        NatsModule.forRoot(natsConnectionOptions('gateway', env)),
         RedisModule.forRoot({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }),
-        TypeOrmModule.forRootAsync({
-          useFactory: () => gatewayDataSourceOptions(env),
-          dataSourceFactory: (options) => createGatewayDataSource(options!, env),
-        }),
+        gatewayDatabaseModule(env),
         TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity]),
       ],
       controllers: [ChatCompletionsController, ModelsController, AdminController, CreditsController],
@@ -61,7 +58,6 @@ export class AppModule {
         RouteCandidatesService,
         ChatCompletionsService,
         NatsReadiness,
-        DatabaseReadiness,
       ],
     };
   }

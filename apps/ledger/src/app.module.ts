@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DatabaseReadiness } from '@switchyard/database';
-import { NatsModule } from '@switchyard/nats';
+import { NatsModule, natsConnectionOptions } from '@switchyard/nats';
 import { NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-common';
 import { createMetricsRegistry } from '@switchyard/observability';
 import { AccountsController } from './accounts/accounts.controller';
@@ -29,7 +29,7 @@ export class AppModule {
       imports: [
         serviceLoggerModule('ledger', env.LOG_LEVEL),
         OpsModule.forRoot(createMetricsRegistry('ledger')),
-        NatsModule.forRoot({ serviceName: 'ledger', url: env.NATS_URL, subjectPrefix: env.NATS_SUBJECT_PREFIX, requestTimeoutMs: env.NATS_REQUEST_TIMEOUT_MS }),
+        NatsModule.forRoot(natsConnectionOptions('ledger', env)),
       ],
       controllers: [AccountsController, TransfersController, HoldsController, ReportsController],
       providers: [

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { NatsModule } from '@switchyard/nats';
+import { NatsModule, natsConnectionOptions } from '@switchyard/nats';
 import { NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-common';
 import { createMetricsRegistry } from '@switchyard/observability';
 import { PriceTable } from '@switchyard/pricing';
@@ -16,7 +16,7 @@ export class AppModule {
       imports: [
         serviceLoggerModule('router', env.LOG_LEVEL),
         OpsModule.forRoot(createMetricsRegistry('router')),
-        NatsModule.forRoot({ serviceName: 'router', url: env.NATS_URL, subjectPrefix: env.NATS_SUBJECT_PREFIX, requestTimeoutMs: env.NATS_REQUEST_TIMEOUT_MS }),
+        NatsModule.forRoot(natsConnectionOptions('router', env)),
       ],
       controllers: [RouteResolveController],
       providers: [

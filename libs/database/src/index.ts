@@ -3,3 +3,4 @@ export * from './lib/prepare-database';
 export * from './lib/typeorm-options';
 export * from './lib/redis.module';
 export * from './lib/database-readiness';
+export * from './lib/service-database.module';
