@@ -16,6 +16,10 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
   DEMO_PROVIDER_ENABLED: booleanFlag.default(true),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().default('https://api.openai.com/v1'),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.string().url().default('https://api.anthropic.com'),
+  GEMINI_API_KEY: z.string().min(1).optional(),
+  GEMINI_BASE_URL: z.string().url().default('https://generativelanguage.googleapis.com'),
   UPSTREAM_TIMEOUT_MS: ms(1_000, 900_000, 120_000),
   STREAM_KEEPALIVE_MS: ms(100, 120_000, 15_000),
 });

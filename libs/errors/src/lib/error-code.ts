@@ -1,6 +1,7 @@
 /** The one error table: every code's HTTP status, OpenAI error `type` and retryability. */
 export const ERROR_TABLE = {
   invalid_request: { httpStatus: 400, type: 'invalid_request_error', retryable: false },
+  context_length_exceeded: { httpStatus: 400, type: 'invalid_request_error', retryable: false },
   request_too_large: { httpStatus: 413, type: 'invalid_request_error', retryable: false },
   unauthenticated: { httpStatus: 401, type: 'authentication_error', retryable: false },
   forbidden: { httpStatus: 403, type: 'permission_error', retryable: false },

@@ -3,7 +3,7 @@ import { AppError } from '@switchyard/errors';
 import { SseDecoder } from '../../streaming/sse-decoder';
 import type { UpstreamHttpClient, UpstreamResponse } from '../../upstream/upstream-http.client';
 import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter } from '../provider-adapter';
-import { openAiHttpError } from './openai.errors';
+import { openAiHttpError, withProvider } from './openai.errors';
 import { toOpenAiRequestBody } from './openai.request';
 import { fromOpenAiCompletion } from './openai.response';
 import { fromOpenAiChunk } from './openai.stream';
@@ -29,18 +29,27 @@ export class OpenAiAdapter extends ProviderAdapter {
 
   async complete(request: ChatRequest, upstreamModel: string, signal: AbortSignal): Promise<CanonicalCompletion> {
     const response = await this.post(toOpenAiRequestBody(request, upstreamModel, false), signal);
-    let body: unknown;
     try {
-      body = await response.body.json();
+      let body: unknown;
+      try {
+        body = await response.body.json();
+      } catch (error) {
+        if (signal.aborted) throw error;
+        throw new AppError('upstream_error', 'The provider returned a malformed response.', { cause: error });
+      }
+      return fromOpenAiCompletion(body);
     } catch (error) {
-      if (signal.aborted) throw error;
-      throw new AppError('upstream_error', 'The provider returned a malformed response.', { cause: error });
+      throw this.named(error, response.statusCode);
     }
-    return fromOpenAiCompletion(body);
   }
 
   async *stream(request: ChatRequest, upstreamModel: string, signal: AbortSignal): AsyncIterable<CanonicalDelta> {
     const response = await this.post(toOpenAiRequestBody(request, upstreamModel, true), signal);
+    yield* this.decode(response, signal);
+  }
+
+  /** Decodes an OpenAI SSE body (any byte split) into canonical deltas; ends at `[DONE]`, which must follow usage. */
+  async *decode(response: UpstreamResponse, signal: AbortSignal): AsyncGenerator<CanonicalDelta> {
     const decoder = new SseDecoder();
     let sawUsage = false;
     const handle = function* (events: ReturnType<SseDecoder['push']>): Generator<CanonicalDelta, boolean> {
@@ -54,33 +63,44 @@ export class OpenAiAdapter extends ProviderAdapter {
       return false;
     };
     try {
+      let done = false;
       for await (const chunk of response.body) {
-        if (yield* handle(decoder.push(chunk))) return this.requireUsage(sawUsage);
+        if (yield* handle(decoder.push(chunk))) {
+          done = true;
+          break;
+        }
       }
-      yield* handle(decoder.end());
+      if (!done) yield* handle(decoder.end());
+      if (!sawUsage) throw new AppError('upstream_error', 'The provider stream ended without usage.');
     } catch (error) {
-      if (error instanceof AppError || signal.aborted) throw error;
-      throw new AppError('upstream_error', 'The provider stream broke off.', { cause: error });
+      if (signal.aborted && !(error instanceof AppError)) throw error;
+      throw this.named(error instanceof AppError ? error : new AppError('upstream_error', 'The provider stream broke off.', { cause: error }), response.statusCode);
     }
-    this.requireUsage(sawUsage);
   }
 
-  private requireUsage(sawUsage: boolean): void {
-    if (!sawUsage) throw new AppError('upstream_error', 'The provider stream ended without usage.');
+  /** Every failure names this provider and the upstream status it came with. */
+  private named(error: unknown, statusCode: number | null): unknown {
+    if (!(error instanceof AppError)) return error;
+    return withProvider(error, this.id, statusCode);
   }
 
   private async post(body: Record<string, unknown>, signal: AbortSignal): Promise<UpstreamResponse> {
-    const response = await this.http.post({
-      url: `${this.options.baseUrl.replace(/\/+$/, '')}/chat/completions`,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.apiKey}`, accept: body.stream ? 'text/event-stream' : 'application/json' },
-      body: JSON.stringify(body),
-      signal,
-      timeoutMs: this.options.timeoutMs,
-    });
+    let response: UpstreamResponse;
+    try {
+      response = await this.http.post({
+        url: `${this.options.baseUrl.replace(/\/+$/, '')}/chat/completions`,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.apiKey}`, accept: body.stream ? 'text/event-stream' : 'application/json' },
+        body: JSON.stringify(body),
+        signal,
+        timeoutMs: this.options.timeoutMs,
+      });
+    } catch (error) {
+      throw this.named(error, null);
+    }
     if (response.statusCode >= 400) {
       const text = (await response.body.text().catch(() => '')).slice(0, ERROR_BODY_CHARS_MAX);
       const retryAfter = response.headers['retry-after'];
-      throw openAiHttpError(response.statusCode, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+      throw openAiHttpError(response.statusCode, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, this.id);
     }
     return response;
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ChatChunkBody, ChatCompletionBody, ChatRequest, FinishReason, TokenUsage } from '@switchyard/contracts';
-import { AppError, toAppError } from '@switchyard/errors';
+import { AppError, ERROR_TABLE, toAppError } from '@switchyard/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthService, type AuthenticatedKey } from '../../auth/api-key-auth.service';
 import { GATEWAY_ENV, type GatewayEnv } from '../../config/gateway.env';
@@ -95,7 +95,7 @@ export class ChatCompletionsService {
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) state.clientAbort.abort(new Error('client disconnected'));
     });
-    this.publishWhenEnded(reply, state, typeof endUser === 'string' ? endUser : (body.user ?? null));
+    const handled = this.publishWhenEnded(reply, state, typeof endUser === 'string' ? endUser : (body.user ?? null));
 
     try {
       if (body.stream) await this.stream(state, candidates, reply);
@@ -105,6 +105,8 @@ export class ChatCompletionsService {
       state.errorCode ??= appError.code;
       if (state.clientAbort.signal.aborted) state.outcome = 'client_aborted';
       throw appError;
+    } finally {
+      handled();
     }
   }
 
@@ -152,6 +154,8 @@ export class ChatCompletionsService {
         const appError = this.upstreamError(error, signal);
         this.recordFailure(state, candidate, attemptStartMs, appError);
         if (state.clientAbort.signal.aborted) {
+          // The prompt reached this endpoint: bill it at this endpoint's price (billing cannot price an unnamed model).
+          state.served = candidate;
           state.usage = { ...state.usage, promptTokens: countPromptTokens(state.request.messages) };
           throw appError;
         }
@@ -182,6 +186,8 @@ export class ChatCompletionsService {
           const appError = this.upstreamError(error, state.clientAbort.signal);
           this.recordFailure(state, candidate, attemptStartMs, appError);
           if (state.clientAbort.signal.aborted) {
+            // The prompt reached this endpoint: bill it at this endpoint's price (billing cannot price an unnamed model).
+            state.served = candidate;
             state.usage = { ...state.usage, promptTokens: countPromptTokens(state.request.messages) };
             return;
           }
@@ -281,7 +287,8 @@ export class ChatCompletionsService {
   }
 
   private errorChunk(state: RequestState, candidate: PricedCandidate, error: AppError, usage: ChatChunkBody['usage']): ChatChunkBody {
-    const body = { message: error.message, code: error.code, type: error.httpStatus >= 500 ? 'api_error' : 'invalid_request_error' };
+    // Same fields as the HTTP envelope, `details` ({ provider, upstream_status }) included.
+    const body = { message: error.message, code: error.code, type: ERROR_TABLE[error.code].type, ...(error.details ? { details: error.details } : {}) };
     return {
       id: state.requestId,
       object: 'chat.completion.chunk',
@@ -344,11 +351,18 @@ export class ChatCompletionsService {
     return { 'x-switchyard-model': candidate.modelId, 'x-switchyard-provider': candidate.providerId };
   }
 
-  /** After the response ended (sent, errored or abandoned): publish the completion, off the client's path. */
-  private publishWhenEnded(reply: FastifyReply, state: RequestState, endUserId: string | null): void {
+  /**
+   * Publishes the completion, off the client's path, once the response ended (sent, errored or abandoned) AND
+   * the handler settled: a client that disconnects mid-stream closes the socket before the relay has counted
+   * the tokens already produced, and publishing then would bill (and release) an empty usage.
+   * Returns the callback the handler calls when it has settled.
+   */
+  private publishWhenEnded(reply: FastifyReply, state: RequestState, endUserId: string | null): () => void {
     let published = false;
+    let ended = false;
+    let handled = false;
     const publish = () => {
-      if (published) return;
+      if (published || !ended || !handled) return;
       published = true;
       const completedAt = new Date();
       if (state.outcome !== 'succeeded' && state.clientAbort.signal.aborted) state.outcome = 'client_aborted';
@@ -374,7 +388,15 @@ export class ChatCompletionsService {
         endUserId: endUserId?.slice(0, 256) ?? null,
       });
     };
-    reply.raw.once('finish', publish);
-    reply.raw.once('close', publish);
+    const onEnded = () => {
+      ended = true;
+      publish();
+    };
+    reply.raw.once('finish', onEnded);
+    reply.raw.once('close', onEnded);
+    return () => {
+      handled = true;
+      publish();
+    };
   }
 }

@@ -1,0 +1,86 @@
+import type { ChatRequest } from '@switchyard/contracts';
+import { AppError } from '@switchyard/errors';
+import { type SseEvent, SseDecoder } from '../../streaming/sse-decoder';
+import type { UpstreamHttpClient, UpstreamResponse } from '../../upstream/upstream-http.client';
+import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter } from '../provider-adapter';
+import { anthropicHttpError } from './anthropic.errors';
+import { ANTHROPIC_VERSION, type AnthropicRequestBody, toAnthropicRequestBody } from './anthropic.request';
+import { fromAnthropicMessage } from './anthropic.response';
+import { AnthropicStreamState } from './anthropic.stream';
+
+export interface AnthropicAdapterOptions {
+  apiKey: string;
+  baseUrl: string;
+  timeoutMs: number;
+}
+
+const ERROR_BODY_CHARS_MAX = 64_000;
+
+/** Anthropic's Messages API (`POST /v1/messages`), reached from the canonical OpenAI-shaped request. */
+export class AnthropicAdapter extends ProviderAdapter {
+  readonly id = 'anthropic';
+
+  constructor(
+    private readonly http: UpstreamHttpClient,
+    private readonly options: AnthropicAdapterOptions,
+  ) {
+    super();
+  }
+
+  async complete(request: ChatRequest, upstreamModel: string, signal: AbortSignal): Promise<CanonicalCompletion> {
+    const response = await this.post(toAnthropicRequestBody(request, upstreamModel, false), signal);
+    let body: unknown;
+    try {
+      body = await response.body.json();
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new AppError('upstream_error', 'The provider returned a malformed response.', { cause: error });
+    }
+    return fromAnthropicMessage(body);
+  }
+
+  async *stream(request: ChatRequest, upstreamModel: string, signal: AbortSignal): AsyncIterable<CanonicalDelta> {
+    const response = await this.post(toAnthropicRequestBody(request, upstreamModel, true), signal);
+    const decoder = new SseDecoder();
+    const state = new AnthropicStreamState();
+    const handle = function* (events: SseEvent[]): Generator<CanonicalDelta, boolean> {
+      for (const event of events) {
+        yield* state.push(event.data);
+        if (state.done) return true;
+      }
+      return false;
+    };
+    try {
+      for await (const chunk of response.body) {
+        if (yield* handle(decoder.push(chunk))) break;
+      }
+      if (!state.done) yield* handle(decoder.end());
+    } catch (error) {
+      if (error instanceof AppError || signal.aborted) throw error;
+      throw new AppError('upstream_error', 'The provider stream broke off.', { cause: error });
+    }
+    // Lost message_stop after message_delta is harmless: the answer and its usage are complete.
+    if (!state.complete) throw new AppError('upstream_error', 'The provider stream ended before the message was complete.');
+  }
+
+  private async post(body: AnthropicRequestBody, signal: AbortSignal): Promise<UpstreamResponse> {
+    const response = await this.http.post({
+      url: `${this.options.baseUrl.replace(/\/+$/, '')}/v1/messages`,
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': this.options.apiKey,
+        'anthropic-version': ANTHROPIC_VERSION,
+        accept: body.stream ? 'text/event-stream' : 'application/json',
+      },
+      body: JSON.stringify(body),
+      signal,
+      timeoutMs: this.options.timeoutMs,
+    });
+    if (response.statusCode >= 400) {
+      const text = (await response.body.text().catch(() => '')).slice(0, ERROR_BODY_CHARS_MAX);
+      const retryAfter = response.headers['retry-after'];
+      throw anthropicHttpError(response.statusCode, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+    }
+    return response;
+  }
+}

@@ -1,0 +1,80 @@
+import type { FinishReason, TokenUsage, ToolCall } from '@switchyard/contracts';
+import { AppError } from '@switchyard/errors';
+import type { CanonicalCompletion } from '../provider-adapter';
+
+export interface AnthropicUsage {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
+type AnthropicResponseBlock =
+  | { type: 'text'; text: string }
+  | { type: 'thinking'; thinking: string; signature?: string }
+  | { type: 'redacted_thinking'; data: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: string };
+
+interface AnthropicMessageResponse {
+  type?: string;
+  content?: AnthropicResponseBlock[];
+  stop_reason?: string | null;
+  usage?: AnthropicUsage | null;
+}
+
+/**
+ * Anthropic's `input_tokens` excludes cache reads and writes; ours (OpenAI semantics) includes them.
+ * Thinking tokens are part of `output_tokens` and are not reported separately.
+ */
+export function toTokenUsage(usage: AnthropicUsage): TokenUsage {
+  const cacheRead = usage.cache_read_input_tokens ?? 0;
+  const cacheWrite = usage.cache_creation_input_tokens ?? 0;
+  return {
+    promptTokens: (usage.input_tokens ?? 0) + cacheRead + cacheWrite,
+    completionTokens: usage.output_tokens ?? 0,
+    cachedPromptTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    reasoningTokens: 0,
+  };
+}
+
+export function toFinishReason(stopReason: string | null | undefined): FinishReason {
+  switch (stopReason) {
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'tool_use':
+      return 'tool_calls';
+    case 'refusal':
+      return 'content_filter';
+    default: // end_turn, stop_sequence, pause_turn
+      return 'stop';
+  }
+}
+
+export function fromAnthropicMessage(body: unknown): CanonicalCompletion {
+  const message = body as AnthropicMessageResponse;
+  if (!message || typeof message !== 'object' || !Array.isArray(message.content)) {
+    throw new AppError('upstream_error', 'The provider returned a malformed response.');
+  }
+  if (!message.usage) throw new AppError('upstream_error', 'The provider returned no usage; the request cannot be metered.');
+  const texts: string[] = [];
+  const thoughts: string[] = [];
+  const toolCalls: ToolCall[] = [];
+  for (const block of message.content) {
+    if (block.type === 'text') texts.push((block as { text: string }).text);
+    else if (block.type === 'thinking') thoughts.push((block as { thinking: string }).thinking);
+    else if (block.type === 'tool_use') {
+      const use = block as { id: string; name: string; input: unknown };
+      toolCalls.push({ id: use.id, type: 'function', function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) } });
+    }
+  }
+  return {
+    content: texts.length > 0 ? texts.join('') : toolCalls.length > 0 ? null : '',
+    ...(toolCalls.length > 0 ? { toolCalls } : {}),
+    ...(thoughts.length > 0 ? { reasoning: thoughts.join('') } : {}),
+    finishReason: toFinishReason(message.stop_reason),
+    usage: toTokenUsage(message.usage),
+  };
+}
