@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { closeServer, listenOnLoopback, writeSseData } from './fake-upstream';
 
 /**
  * A local OpenAI Chat Completions upstream speaking the exact wire format, built from the recorded fixtures in
@@ -67,20 +67,19 @@ export class FakeOpenAiUpstream {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
+    const listening = await listenOnLoopback((req, res) => {
       this.handle(req, res).catch((error) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: String(error), type: 'server_error', param: null, code: null } }));
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    this.server = listening.server;
+    this.port = listening.port;
     return this;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server);
   }
 
   /** The next requests without another selector get these scenarios, in order. */
@@ -166,7 +165,7 @@ export class FakeOpenAiUpstream {
       events = events.filter((e) => e === '[DONE]' || (JSON.parse(e) as { choices: unknown[] }).choices.length > 0).map((e) => (e === '[DONE]' ? e : JSON.stringify({ ...JSON.parse(e), usage: undefined })));
     }
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': 'req_fake' });
-    const write = (data: string) => res.write(`data: ${data}\n\n`);
+    const write = (data: string) => writeSseData(res, data);
 
     if (recorded.scenario === 'stream_error' || recorded.scenario === 'stream_drop') {
       // role chunk + one content chunk ("Hello"), then the failure

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
-import { startTestStack, type TestStack } from '@switchyard/testing';
 import { type AnthropicFakeUpstream, startAnthropicFakeUpstream } from '../fake-upstreams/anthropic.fake-upstream';
+import { type GatewayTestStack, startGatewayTestStack } from '../support/gateway-test-stack';
 
 const MODEL = 'anthropic/claude-sonnet-4-5';
 const API_KEY = 'sk-ant-test';
@@ -16,33 +16,22 @@ function sonnetCostMicros(u: { uncached: number; cacheRead: number; cacheWrite: 
   return String(Math.ceil(scaled / 1_000_000));
 }
 
-interface Credits {
-  balance_micros: string;
-  pending_micros: string;
-}
-
 type UsageWithCost = OpenAI.CompletionUsage & { cost: number; cost_micros: string; prompt_tokens_details: { cached_tokens: number; cache_write_tokens?: number } };
 
 describe('OpenAI-shaped requests to a Claude model (real stack, fake Anthropic upstream)', () => {
   let upstream: AnthropicFakeUpstream;
-  let stack: TestStack;
+  let stack: GatewayTestStack;
   let gatewayUrl = '';
   let apiKey = '';
   let openai: OpenAI;
 
   beforeAll(async () => {
     upstream = await startAnthropicFakeUpstream();
-    stack = await startTestStack({
-      services: ['ledger', 'router', 'billing', 'gateway'],
+    stack = await startGatewayTestStack({
       env: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: upstream.url, STREAM_KEEPALIVE_MS: '1000' },
+      workspace: { name: 'claude-user', creditMicros: '20000000' },
     });
-    gatewayUrl = stack.url('gateway');
-    const admin = { 'content-type': 'application/json', authorization: `Bearer ${stack.adminToken}` };
-    const created = await fetch(`${gatewayUrl}/api/v1/admin/workspaces`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'claude-user', creditMicros: '20000000' }) });
-    expect(created.status).toBe(201);
-    const workspaceId = ((await created.json()) as { id: string }).id;
-    const key = await fetch(`${gatewayUrl}/api/v1/admin/workspaces/${workspaceId}/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'sdk' }) });
-    apiKey = ((await key.json()) as { key: string }).key;
+    ({ gatewayUrl, apiKey } = stack);
     openai = new OpenAI({ baseURL: `${gatewayUrl}/v1`, apiKey, maxRetries: 0 });
   }, 180_000);
 
@@ -55,22 +44,8 @@ describe('OpenAI-shaped requests to a Claude model (real stack, fake Anthropic u
     upstream.requests.length = 0;
   });
 
-  async function credits(): Promise<Credits> {
-    const response = await fetch(`${gatewayUrl}/api/v1/credits`, { headers: { authorization: `Bearer ${apiKey}` } });
-    expect(response.status).toBe(200);
-    return (await response.json()) as Credits;
-  }
-
   /** Polls until every hold is settled (billing captured the exact cost). */
-  async function settledCredits(): Promise<Credits> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const now = await credits();
-      if (now.pending_micros === '0') return now;
-      if (Date.now() > deadline) throw new Error(`holds not settled: ${JSON.stringify(now)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const settledCredits = () => stack.settledCredits();
 
   function expectUpstreamCall(index: number, requestedMaxTokens: number, stream: boolean): Record<string, any> {
     const call = upstream.requests[index];

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import { Client } from 'pg';
-import { createTestDatabase, type ServiceProcess, startServiceProcess, type TestDatabase, uniqueRedisPrefix, uniqueSubjectPrefix } from '@switchyard/testing';
 import { countPromptTokens, countTextTokens } from '../../src/metering/token-counter';
 import { FakeOpenAiUpstream, type RecordedRequest } from '../fake-upstreams/openai.fake-upstream';
+import { type GatewayTestStack, startGatewayTestStack } from '../support/gateway-test-stack';
 
-const ADMIN_TOKEN = `admin-${randomBytes(12).toString('hex')}`;
 const UPSTREAM_KEY = 'sk-test-upstream';
 const MODEL = 'openai/gpt-4o-mini';
 /** openai/gpt-4o-mini and demo/echo are both priced at 0.15 / 0.60 USD per Mtok. */
@@ -39,51 +38,35 @@ function sseData(raw: string): Array<SseChunk | '[DONE]'> {
 }
 
 describe('gateway → OpenAI adapter → fake OpenAI upstream (real Postgres, Redis, NATS, router, ledger, billing)', () => {
-  const prefix = uniqueSubjectPrefix();
   const fake = new FakeOpenAiUpstream({ apiKey: UPSTREAM_KEY, models: ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini'], retryAfterSeconds: 7 });
-  let db: TestDatabase;
-  const services: ServiceProcess[] = [];
-  let gateway: ServiceProcess;
+  let stack: GatewayTestStack;
   let apiKey = '';
   let workspaceId = '';
   const INITIAL_MICROS = 5_000_000n;
   /** What the client was told it was charged, summed; the balance must move by exactly this. */
   let billedMicros = 0n;
 
-  const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-
-  async function createWorkspace(name: string, creditMicros: bigint): Promise<{ id: string; key: string }> {
-    const created = await fetch(`${gateway.url}/api/v1/admin/workspaces`, { method: 'POST', headers: admin, body: JSON.stringify({ name, creditMicros: String(creditMicros) }) });
-    expect(created.status).toBe(201);
-    const id = ((await created.json()) as { id: string }).id;
-    const key = await fetch(`${gateway.url}/api/v1/admin/workspaces/${id}/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'sdk' }) });
-    expect(key.status).toBe(201);
-    return { id, key: ((await key.json()) as { key: string }).key };
-  }
-
   beforeAll(async () => {
     await fake.start();
-    db = await createTestDatabase('gateway_openai');
-    const env = { DATABASE_URL: db.url, NATS_SUBJECT_PREFIX: prefix, REDIS_KEY_PREFIX: uniqueRedisPrefix() };
-    for (const name of ['router', 'ledger', 'billing']) services.push(await startServiceProcess(name, env));
-    gateway = await startServiceProcess('gateway', { ...env, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, STREAM_KEEPALIVE_MS: '1000', OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: fake.baseUrl });
-    services.push(gateway);
-    ({ id: workspaceId, key: apiKey } = await createWorkspace('openai-upstream', INITIAL_MICROS));
+    stack = await startGatewayTestStack({
+      env: { STREAM_KEEPALIVE_MS: '1000', OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: fake.baseUrl },
+      workspace: { name: 'openai-upstream', creditMicros: INITIAL_MICROS },
+    });
+    ({ workspaceId, apiKey } = stack);
   }, 120_000);
 
   afterAll(async () => {
-    for (const service of services.reverse()) await service.stop();
-    await db?.drop();
+    await stack?.stop();
     await fake.stop();
   });
 
-  const sdk = () => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey, maxRetries: 0 });
+  const sdk = () => new OpenAI({ baseURL: `${stack.gatewayUrl}/v1`, apiKey, maxRetries: 0 });
   const tagged = (scenario?: string) => {
     const tag = `t-${randomBytes(6).toString('hex')}`;
     return { tag, content: scenario ? `[[fake:${scenario}]] ${tag}` : `hello ${tag}` };
   };
   const post = (body: object, key = apiKey) =>
-    fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+    fetch(`${stack.gatewayUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
   const onlyUpstreamRequest = (tag: string): RecordedRequest => {
     const seen = fake.requestsContaining(tag);
     expect(seen).toHaveLength(1);
@@ -289,10 +272,10 @@ describe('gateway → OpenAI adapter → fake OpenAI upstream (real Postgres, Re
   }, 30_000);
 
   it('a client that aborts mid-stream is billed for prompt + produced tokens only (client_aborted), and the upstream is cancelled', async () => {
-    const { id, key } = await createWorkspace('aborter', 1_000_000n);
+    const { id, key } = await stack.createWorkspace('aborter', 1_000_000n);
     const { tag, content } = tagged('slow');
     const controller = new AbortController();
-    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+    const response = await fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content }], stream: true }),
@@ -332,10 +315,10 @@ describe('gateway → OpenAI adapter → fake OpenAI upstream (real Postgres, Re
   }, 30_000);
 
   it('a non-streaming client that gives up before the answer is billed for the prompt only (client_aborted)', async () => {
-    const { key } = await createWorkspace('impatient', 1_000_000n);
+    const { key } = await stack.createWorkspace('impatient', 1_000_000n);
     const { tag, content } = tagged('slow');
     const controller = new AbortController();
-    const pending = fetch(`${gateway.url}/v1/chat/completions`, {
+    const pending = fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content }] }),
@@ -355,17 +338,10 @@ describe('gateway → OpenAI adapter → fake OpenAI upstream (real Postgres, Re
     expect(BigInt(credits.balance_micros)).toBe(1_000_000n - BigInt(costMicros(prompt, 0)));
   }, 30_000);
 
-  async function pollSettled(key: string): Promise<{ balance_micros: string; pending_micros: string }> {
-    let last: { balance_micros: string; pending_micros: string } | undefined;
-    await waitFor(async () => {
-      last = (await (await fetch(`${gateway.url}/api/v1/credits`, { headers: { authorization: `Bearer ${key}` } })).json()) as { balance_micros: string; pending_micros: string };
-      return last.pending_micros === '0';
-    }, 'pending_micros to reach 0');
-    return last!;
-  }
+  const pollSettled = (key: string) => stack.settledCredits(key, { timeoutMs: 15_000, intervalMs: 100 });
 
   async function query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const client = new Client({ connectionString: db.url });
+    const client = new Client({ connectionString: stack.stack.database.url });
     await client.connect();
     try {
       return (await client.query(sql, params)).rows as T[];

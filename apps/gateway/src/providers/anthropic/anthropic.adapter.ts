@@ -3,6 +3,7 @@ import { AppError } from '@switchyard/errors';
 import { type SseEvent, SseDecoder } from '../../streaming/sse-decoder';
 import type { UpstreamHttpClient, UpstreamResponse } from '../../upstream/upstream-http.client';
 import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter } from '../provider-adapter';
+import { callUpstream, readJsonBody, trimBaseUrl } from '../upstream-call';
 import { anthropicHttpError } from './anthropic.errors';
 import { ANTHROPIC_VERSION, type AnthropicRequestBody, toAnthropicRequestBody } from './anthropic.request';
 import { fromAnthropicMessage } from './anthropic.response';
@@ -13,8 +14,6 @@ export interface AnthropicAdapterOptions {
   baseUrl: string;
   timeoutMs: number;
 }
-
-const ERROR_BODY_CHARS_MAX = 64_000;
 
 /** Anthropic's Messages API (`POST /v1/messages`), reached from the canonical OpenAI-shaped request. */
 export class AnthropicAdapter extends ProviderAdapter {
@@ -29,14 +28,7 @@ export class AnthropicAdapter extends ProviderAdapter {
 
   async complete(request: ChatRequest, upstreamModel: string, signal: AbortSignal): Promise<CanonicalCompletion> {
     const response = await this.post(toAnthropicRequestBody(request, upstreamModel, false), signal);
-    let body: unknown;
-    try {
-      body = await response.body.json();
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new AppError('upstream_error', 'The provider returned a malformed response.', { cause: error });
-    }
-    return fromAnthropicMessage(body);
+    return fromAnthropicMessage(await readJsonBody(response, signal));
   }
 
   async *stream(request: ChatRequest, upstreamModel: string, signal: AbortSignal): AsyncIterable<CanonicalDelta> {
@@ -64,8 +56,8 @@ export class AnthropicAdapter extends ProviderAdapter {
   }
 
   private async post(body: AnthropicRequestBody, signal: AbortSignal): Promise<UpstreamResponse> {
-    const response = await this.http.post({
-      url: `${this.options.baseUrl.replace(/\/+$/, '')}/v1/messages`,
+    return callUpstream(this.http, {
+      url: `${trimBaseUrl(this.options.baseUrl)}/v1/messages`,
       headers: {
         'content-type': 'application/json',
         'x-api-key': this.options.apiKey,
@@ -75,12 +67,6 @@ export class AnthropicAdapter extends ProviderAdapter {
       body: JSON.stringify(body),
       signal,
       timeoutMs: this.options.timeoutMs,
-    });
-    if (response.statusCode >= 400) {
-      const text = (await response.body.text().catch(() => '')).slice(0, ERROR_BODY_CHARS_MAX);
-      const retryAfter = response.headers['retry-after'];
-      throw anthropicHttpError(response.statusCode, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
-    }
-    return response;
+    }, anthropicHttpError);
   }
 }

@@ -1,4 +1,5 @@
 import { AppError } from '@switchyard/errors';
+import { retryAfterHeaderMs as retryAfterMs } from '../upstream-error';
 
 const MESSAGE_CHARS_MAX = 1_000;
 
@@ -48,16 +49,4 @@ function parseError(bodyText: string): { type?: string; message?: string } {
   } catch {
     return {};
   }
-}
-
-function retryAfterMs(header: string | undefined): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds > 0) return Math.ceil(seconds * 1_000);
-  const date = Date.parse(header);
-  if (Number.isFinite(date)) {
-    const ms = date - Date.now();
-    return ms > 0 ? ms : undefined;
-  }
-  return undefined;
 }

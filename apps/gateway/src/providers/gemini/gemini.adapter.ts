@@ -3,6 +3,7 @@ import { AppError } from '@switchyard/errors';
 import { type SseEvent, SseDecoder } from '../../streaming/sse-decoder';
 import type { UpstreamHttpClient, UpstreamResponse } from '../../upstream/upstream-http.client';
 import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter } from '../provider-adapter';
+import { callUpstream, readJsonBody, trimBaseUrl } from '../upstream-call';
 import { geminiHttpError } from './gemini.errors';
 import { type GeminiRequestBody, toGeminiRequestBody } from './gemini.request';
 import { fromGeminiResponse, randomToolCallId, type ToolCallIdFactory } from './gemini.response';
@@ -15,8 +16,6 @@ export interface GeminiAdapterOptions {
   /** Ids for the tool calls Gemini does not id (injectable for deterministic tests). */
   newToolCallId?: ToolCallIdFactory;
 }
-
-const ERROR_BODY_CHARS_MAX = 64_000;
 
 /** Google's Gemini API (`models/{model}:generateContent` / `:streamGenerateContent?alt=sse`), from the canonical request. */
 export class GeminiAdapter extends ProviderAdapter {
@@ -31,14 +30,7 @@ export class GeminiAdapter extends ProviderAdapter {
 
   async complete(request: ChatRequest, upstreamModel: string, signal: AbortSignal): Promise<CanonicalCompletion> {
     const response = await this.post(upstreamModel, 'generateContent', toGeminiRequestBody(request), signal);
-    let body: unknown;
-    try {
-      body = await response.body.json();
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new AppError('upstream_error', 'The provider returned a malformed response.', { cause: error });
-    }
-    return fromGeminiResponse(body, this.options.newToolCallId ?? randomToolCallId);
+    return fromGeminiResponse(await readJsonBody(response, signal), this.options.newToolCallId ?? randomToolCallId);
   }
 
   async *stream(request: ChatRequest, upstreamModel: string, signal: AbortSignal): AsyncIterable<CanonicalDelta> {
@@ -65,19 +57,13 @@ export class GeminiAdapter extends ProviderAdapter {
 
   private async post(upstreamModel: string, method: 'generateContent' | 'streamGenerateContent', body: GeminiRequestBody, signal: AbortSignal): Promise<UpstreamResponse> {
     const stream = method === 'streamGenerateContent';
-    const base = this.options.baseUrl.replace(/\/+$/, '');
-    const response = await this.http.post({
+    const base = trimBaseUrl(this.options.baseUrl);
+    return callUpstream(this.http, {
       url: `${base}/v1beta/models/${encodeURIComponent(upstreamModel)}:${method}${stream ? '?alt=sse' : ''}`,
       headers: { 'content-type': 'application/json', 'x-goog-api-key': this.options.apiKey, accept: stream ? 'text/event-stream' : 'application/json' },
       body: JSON.stringify(body),
       signal,
       timeoutMs: this.options.timeoutMs,
-    });
-    if (response.statusCode >= 400) {
-      const text = (await response.body.text().catch(() => '')).slice(0, ERROR_BODY_CHARS_MAX);
-      const retryAfter = response.headers['retry-after'];
-      throw geminiHttpError(response.statusCode, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
-    }
-    return response;
+    }, geminiHttpError);
   }
 }

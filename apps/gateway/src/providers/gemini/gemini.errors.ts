@@ -1,4 +1,5 @@
 import { AppError } from '@switchyard/errors';
+import { retryAfterHeaderMs as retryAfterMs, upstreamDetails } from '../upstream-error';
 
 const MESSAGE_CHARS_MAX = 1_000;
 
@@ -13,7 +14,7 @@ interface GeminiErrorBody {
  */
 export function geminiHttpError(statusCode: number, bodyText: string, retryAfter: string | undefined): AppError {
   const { status, message, retryDelayMs } = parseError(bodyText);
-  const details = { provider: 'google', upstream_status: statusCode, ...(status ? { upstream_type: status } : {}) };
+  const details = { ...upstreamDetails('google', statusCode), ...(status ? { upstream_type: status } : {}) };
   if (statusCode === 429 || status === 'RESOURCE_EXHAUSTED') {
     return new AppError('upstream_rate_limited', 'The provider is rate limiting requests.', { retryAfterMs: retryAfterMs(retryAfter) ?? retryDelayMs, details });
   }
@@ -59,18 +60,6 @@ function parseError(bodyText: string): { status?: string; message?: string; retr
   } catch {
     return {};
   }
-}
-
-function retryAfterMs(header: string | undefined): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds > 0) return Math.ceil(seconds * 1_000);
-  const date = Date.parse(header);
-  if (Number.isFinite(date)) {
-    const ms = date - Date.now();
-    return ms > 0 ? ms : undefined;
-  }
-  return undefined;
 }
 
 /** google.rpc.RetryInfo `retryDelay` ("7s", "0.5s") — Gemini's 429s carry it in the body rather than in Retry-After. */

@@ -2,53 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatRequest, TokenUsage } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
-import type { UpstreamHttpClient, UpstreamRequest } from '../../upstream/upstream-http.client';
+import { mulberry32, replayChunks, splitAtRandom } from '../../streaming/split-replay';
+import type { UpstreamHttpClient } from '../../upstream/upstream-http.client';
 import type { CanonicalDelta } from '../provider-adapter';
 import { GeminiAdapter } from './gemini.adapter';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '__fixtures__', name));
 const REQUEST: ChatRequest = { model: 'google/gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100 };
 
-/** A deterministic PRNG so a failing split can be reproduced from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function splitAtRandom(bytes: Buffer, random: () => number): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  while (start < bytes.length) {
-    const size = 1 + Math.floor(random() * 24);
-    chunks.push(new Uint8Array(bytes.subarray(start, start + size)));
-    start += size;
-  }
-  return chunks;
-}
-
-function fakeHttp(chunks: Uint8Array[], statusCode = 200, headers: Record<string, string> = {}) {
-  const requests: UpstreamRequest[] = [];
-  const http = {
-    async post(input: UpstreamRequest) {
-      requests.push(input);
-      const body = {
-        async *[Symbol.asyncIterator]() {
-          for (const chunk of chunks) yield chunk;
-        },
-        text: async () => Buffer.concat(chunks).toString('utf8'),
-        json: async () => JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
-        dump: async () => undefined,
-      };
-      return { statusCode, headers, body };
-    },
-  } as unknown as UpstreamHttpClient;
-  return { http, requests };
-}
+const fakeHttp = replayChunks;
 
 function adapter(http: UpstreamHttpClient): GeminiAdapter {
   let n = 0;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatRequest } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
+import { mulberry32, replayHttp, replayResponse, splitAtRandom } from '../../streaming/split-replay';
 import type { UpstreamHttpClient, UpstreamRequest, UpstreamResponse } from '../../upstream/upstream-http.client';
 import type { CanonicalDelta, ToolCallDelta } from '../provider-adapter';
 import { OpenAiAdapter } from './openai.adapter';
@@ -11,52 +12,14 @@ import { fromOpenAiCompletion } from './openai.response';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '__fixtures__', name));
 
-/** A deterministic PRNG so a failing split can be reproduced from its seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Splits bytes at random boundaries (including inside multi-byte UTF-8 sequences and `\n\n`). */
-function splitRandomly(bytes: Buffer, seed: number): Uint8Array[] {
-  const random = rng(seed);
-  const parts: Uint8Array[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const size = 1 + Math.floor(random() * (random() < 0.3 ? 4 : 200));
-    parts.push(new Uint8Array(bytes.subarray(at, at + size)));
-    at += size;
-  }
-  return parts;
-}
-
-function response(statusCode: number, parts: Uint8Array[], headers: Record<string, string> = {}): UpstreamResponse {
-  const all = Buffer.concat(parts);
-  return {
-    statusCode,
-    headers,
-    body: {
-      async *[Symbol.asyncIterator]() {
-        for (const part of parts) yield part;
-      },
-      text: async () => all.toString('utf8'),
-      json: async () => JSON.parse(all.toString('utf8')),
-      dump: async () => undefined,
-    },
-  };
-}
+const splitRandomly = (bytes: Buffer, seed: number): Uint8Array[] => splitAtRandom(bytes, mulberry32(seed), (random) => 1 + Math.floor(random() * (random() < 0.3 ? 4 : 200)));
+const response = replayResponse;
 
 /** An UpstreamHttpClient stand-in: no network, records what the adapter sent. */
 function fakeHttp(reply: () => UpstreamResponse): { http: UpstreamHttpClient; sent: UpstreamRequest[] } {
-  const sent: UpstreamRequest[] = [];
-  const http = { post: async (input: UpstreamRequest) => (sent.push(input), reply()) } as unknown as UpstreamHttpClient;
-  return { http, sent };
+  const { http, requests } = replayHttp(reply);
+  return { http, sent: requests };
 }
 
 const adapterFor = (reply: () => UpstreamResponse) => {

@@ -3,7 +3,9 @@ import { AppError } from '@switchyard/errors';
 import { SseDecoder } from '../../streaming/sse-decoder';
 import type { UpstreamHttpClient, UpstreamResponse } from '../../upstream/upstream-http.client';
 import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter } from '../provider-adapter';
-import { openAiHttpError, withProvider } from './openai.errors';
+import { callUpstream, readJsonBody, trimBaseUrl } from '../upstream-call';
+import { withProvider } from '../upstream-error';
+import { openAiHttpError } from './openai.errors';
 import { toOpenAiRequestBody } from './openai.request';
 import { fromOpenAiCompletion } from './openai.response';
 import { fromOpenAiChunk } from './openai.stream';
@@ -13,8 +15,6 @@ export interface OpenAiAdapterOptions {
   baseUrl: string;
   timeoutMs: number;
 }
-
-const ERROR_BODY_CHARS_MAX = 64_000;
 
 /** OpenAI and OpenAI-compatible upstreams: the canonical body goes out almost as is. */
 export class OpenAiAdapter extends ProviderAdapter {
@@ -30,14 +30,7 @@ export class OpenAiAdapter extends ProviderAdapter {
   async complete(request: ChatRequest, upstreamModel: string, signal: AbortSignal): Promise<CanonicalCompletion> {
     const response = await this.post(toOpenAiRequestBody(request, upstreamModel, false), signal);
     try {
-      let body: unknown;
-      try {
-        body = await response.body.json();
-      } catch (error) {
-        if (signal.aborted) throw error;
-        throw new AppError('upstream_error', 'The provider returned a malformed response.', { cause: error });
-      }
-      return fromOpenAiCompletion(body);
+      return fromOpenAiCompletion(await readJsonBody(response, signal));
     } catch (error) {
       throw this.named(error, response.statusCode);
     }
@@ -85,23 +78,17 @@ export class OpenAiAdapter extends ProviderAdapter {
   }
 
   private async post(body: Record<string, unknown>, signal: AbortSignal): Promise<UpstreamResponse> {
-    let response: UpstreamResponse;
-    try {
-      response = await this.http.post({
-        url: `${this.options.baseUrl.replace(/\/+$/, '')}/chat/completions`,
+    return callUpstream(
+      this.http,
+      {
+        url: `${trimBaseUrl(this.options.baseUrl)}/chat/completions`,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.apiKey}`, accept: body.stream ? 'text/event-stream' : 'application/json' },
         body: JSON.stringify(body),
         signal,
         timeoutMs: this.options.timeoutMs,
-      });
-    } catch (error) {
-      throw this.named(error, null);
-    }
-    if (response.statusCode >= 400) {
-      const text = (await response.body.text().catch(() => '')).slice(0, ERROR_BODY_CHARS_MAX);
-      const retryAfter = response.headers['retry-after'];
-      throw openAiHttpError(response.statusCode, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, this.id);
-    }
-    return response;
+      },
+      (statusCode, text, retryAfter) => openAiHttpError(statusCode, text, retryAfter, this.id),
+      (error) => this.named(error, null),
+    );
   }
 }

@@ -1,12 +1,8 @@
 import { AppError } from '@switchyard/errors';
+import { upstreamDetails } from '../upstream-error';
 
 interface OpenAiErrorBody {
   error?: { message?: unknown; type?: unknown; code?: unknown; param?: unknown };
-}
-
-/** What every upstream error carries to the client (`error.details`): which provider, which upstream status. */
-export function upstreamDetails(provider: string, upstreamStatus: number | null): { provider: string; upstream_status: number | null } {
-  return { provider, upstream_status: upstreamStatus };
 }
 
 /**
@@ -31,18 +27,6 @@ export function openAiHttpError(statusCode: number, bodyText: string, retryAfter
   if (parsed.code === 'context_length_exceeded') return new AppError('context_length_exceeded', message, { param: param ?? 'messages', details });
   if (statusCode === 413) return new AppError('request_too_large', message, { param, details });
   return new AppError('invalid_request', message, { param, details });
-}
-
-/** Errors without an upstream status (connect failures, broken streams) still name the provider. */
-export function withProvider(error: AppError, provider = 'openai', upstreamStatus: number | null = null): AppError {
-  if (error.details && 'provider' in error.details) return error;
-  return new AppError(error.code, error.message, {
-    param: error.param,
-    cause: error.cause,
-    retryAfterMs: error.retryAfterMs,
-    suggestedAction: error.suggestedAction,
-    details: { ...upstreamDetails(provider, upstreamStatus), ...(error.details ?? {}) },
-  });
 }
 
 /** `Retry-After` in seconds or as an HTTP date → milliseconds (undefined when absent or unusable). */
