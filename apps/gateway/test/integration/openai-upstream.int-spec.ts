@@ -11,13 +11,13 @@ const MODEL = 'openai/gpt-4o-mini';
 const costMicros = (prompt: number, completion: number) => Math.ceil((prompt * 150_000 + completion * 600_000) / 1_000_000);
 
 interface ErrorEnvelope {
-  error: { message: string; type: string; code: string; param: string | null; details?: Record<string, unknown> };
+  error: { message: string; type: string; code: string; param: string | null; metadata?: Record<string, unknown> };
 }
 
 interface SseChunk {
   choices: Array<{ delta: Record<string, any>; finish_reason: string | null }>;
   usage?: { prompt_tokens: number; completion_tokens: number; cost_micros: string; cost: number };
-  error?: { message: string; code: string; type: string; details?: Record<string, unknown> };
+  error?: { message: string; code: string; type: string; metadata?: Record<string, unknown> };
   model: string;
   provider: string;
 }
@@ -93,7 +93,7 @@ describe('gateway → OpenAI adapter → fake OpenAI upstream (real Postgres, Re
     expect(text).not.toContain('sk-test');
     const body = JSON.parse(text) as ErrorEnvelope;
     expect(body.error).toMatchObject({ code, type: expect.any(String), message: expect.any(String) });
-    expect(body.error.details).toEqual({ provider: 'openai', upstream_status: upstreamStatus });
+    expect(body.error.metadata).toEqual({ provider: 'openai', upstream_status: upstreamStatus });
     return body;
   }
 
@@ -250,7 +250,7 @@ describe('gateway → OpenAI adapter → fake OpenAI upstream (real Postgres, Re
     expect(data.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('Hello');
     const last = data.at(-1)!;
     expect(last.choices[0].finish_reason).toBe('error');
-    expect(last.error).toMatchObject({ code: 'upstream_error', type: 'api_error', message: expect.any(String), details: { provider: 'openai', upstream_status: 200 } });
+    expect(last.error).toMatchObject({ code: 'upstream_error', type: 'api_error', message: expect.any(String), metadata: { provider: 'openai', upstream_status: 200 } });
     expect(data.filter((c) => c.error)).toHaveLength(1);
     // billed for what was produced: the prompt plus "Hello"
     expect(last.usage).toMatchObject({ prompt_tokens: countPromptTokens([{ role: 'user', content }]), completion_tokens: countTextTokens('Hello') });

@@ -19,6 +19,15 @@ describe('error envelopes', () => {
     expect(body.error.suggested_action).toBe('pick another model');
   });
 
+  it('names where an upstream failure happened in metadata, and keeps guardrail details as details', () => {
+    const upstream = toOpenAiErrorBody(new AppError('upstream_error', 'bad gateway', { details: { provider: 'openai', upstream_status: 500 } }));
+    expect(upstream.error.metadata).toEqual({ provider: 'openai', upstream_status: 500 });
+    expect(upstream.error.details).toBeUndefined();
+    const guardrail = toOpenAiErrorBody(new AppError('daily_budget_exceeded', 'over budget', { details: { limit_micros: '100' } }));
+    expect(guardrail.error.details).toEqual({ limit_micros: '100' });
+    expect(guardrail.error.metadata).toBeUndefined();
+  });
+
   it('keeps the code across a NATS reply, and maps unknown codes to internal', () => {
     expect(fromReplyError(toReplyError(new AppError('rate_limited', 'slow down'))).code).toBe('rate_limited');
     expect(fromReplyError({ code: 'nonsense', message: 'x', retryable: false }).code).toBe('internal');

@@ -10,7 +10,10 @@ export interface OpenAiErrorBody {
     request_id?: string;
     suggested_action?: string;
     help_url?: string;
+    /** Guardrail blocks: what was exceeded (DESIGN §7). */
     details?: Record<string, unknown>;
+    /** Everything else: where it failed, e.g. { provider, upstream_status } (OpenRouter's field). */
+    metadata?: Record<string, unknown>;
   };
 }
 
@@ -25,6 +28,9 @@ export function toOpenAiErrorBody(error: AppError, requestId?: string): OpenAiEr
   if (requestId) body.error.request_id = requestId;
   if (error.suggestedAction) body.error.suggested_action = error.suggestedAction;
   if (entry.type === 'guardrail_violation') body.error.help_url = `${HELP_URL_BASE}${error.code}`;
-  if (error.details) body.error.details = error.details;
+  if (error.details) {
+    if (entry.type === 'guardrail_violation') body.error.details = error.details;
+    else body.error.metadata = error.details;
+  }
   return body;
 }

@@ -287,8 +287,8 @@ export class ChatCompletionsService {
   }
 
   private errorChunk(state: RequestState, candidate: PricedCandidate, error: AppError, usage: ChatChunkBody['usage']): ChatChunkBody {
-    // Same fields as the HTTP envelope, `details` ({ provider, upstream_status }) included.
-    const body = { message: error.message, code: error.code, type: ERROR_TABLE[error.code].type, ...(error.details ? { details: error.details } : {}) };
+    // Same fields as the HTTP envelope, `metadata` ({ provider, upstream_status }) included.
+    const body = { message: error.message, code: error.code, type: ERROR_TABLE[error.code].type, ...(error.details ? { metadata: error.details } : {}) };
     return {
       id: state.requestId,
       object: 'chat.completion.chunk',
