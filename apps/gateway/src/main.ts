@@ -8,10 +8,9 @@ async function main(): Promise<void> {
   await bootstrapService({
     serviceName: 'gateway',
     module: AppModule.forRoot(env),
-    host: env.HOST,
-    httpPort: env.PORT,
+    env,
     bodyLimitBytes: env.GATEWAY_BODY_BYTES_MAX,
-    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    answersCommands: false,
   });
 }
 

@@ -1,5 +1,4 @@
 import './instrument';
-import { natsConnectionOptions } from '@switchyard/nats';
 import { bootstrapService } from '@switchyard/nest-common';
 import { AppModule } from './app.module';
 import { loadLedgerEnv } from './config/ledger.env';
@@ -9,10 +8,8 @@ async function main(): Promise<void> {
   await bootstrapService({
     serviceName: 'ledger',
     module: AppModule.forRoot(env),
-    host: env.HOST,
-    httpPort: env.PORT,
-    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
-    nats: natsConnectionOptions('ledger', env),
+    env,
+    answersCommands: true,
   });
 }
 

@@ -1,5 +1,4 @@
 import './instrument';
-import { natsConnectionOptions } from '@switchyard/nats';
 import { bootstrapService } from '@switchyard/nest-common';
 import { AppModule } from './app.module';
 import { loadRouterEnv } from './config/router.env';
@@ -9,10 +8,8 @@ async function main(): Promise<void> {
   await bootstrapService({
     serviceName: 'router',
     module: AppModule.forRoot(env),
-    host: env.HOST,
-    httpPort: env.PORT,
-    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
-    nats: natsConnectionOptions('router', env),
+    env,
+    answersCommands: true,
   });
 }
 

@@ -2,20 +2,28 @@ import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, Logger, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { connectNatsMicroservice, type NatsConnectionOptions } from '@switchyard/nats';
+import { connectNatsMicroservice, natsConnectionOptions } from '@switchyard/nats';
 import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
 import { AppError, toOpenAiErrorBody } from '@switchyard/errors';
 import { HttpErrorFilter } from './http-error.filter';
 
+/** The validated env fields every service's bootstrap reads. */
+export interface ServiceBootstrapEnv {
+  HOST: string;
+  PORT: number;
+  SHUTDOWN_GRACE_MS: number;
+  NATS_URL: string;
+  NATS_SUBJECT_PREFIX: string;
+  NATS_REQUEST_TIMEOUT_MS: number;
+}
+
 export interface ServiceBootstrapOptions {
   serviceName: string;
   module: Type<unknown> | DynamicModule;
-  host: string;
-  httpPort: number;
+  env: ServiceBootstrapEnv;
   bodyLimitBytes?: number;
-  /** When set, the service also answers NATS commands (hybrid app, inheriting the HTTP app's config). */
-  nats?: NatsConnectionOptions;
-  shutdownGraceMs: number;
+  /** The service answers NATS commands (hybrid app, inheriting the HTTP app's config). */
+  answersCommands: boolean;
 }
 
 /** Starts one service: Fastify HTTP (ops endpoints at least), optional NATS handlers, graceful shutdown. */
@@ -27,15 +35,24 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   app.useLogger(app.get(PinoNestLogger));
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
-  if (options.nats) {
-    connectNatsMicroservice(app, options.nats);
+  const { env } = options;
+  if (options.answersCommands) {
+    connectNatsMicroservice(app, natsConnectionOptions(options.serviceName, env));
     await app.startAllMicroservices();
   }
-  await app.listen(options.httpPort, options.host);
+  await app.listen(env.PORT, env.HOST);
+  boundShutdown(env.SHUTDOWN_GRACE_MS);
   const address = app.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : options.httpPort;
-  new Logger('Bootstrap').log({ port, service: options.serviceName }, `${options.serviceName} listening on http://${options.host}:${port}`);
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  new Logger('Bootstrap').log({ port, service: options.serviceName }, `${options.serviceName} listening on http://${env.HOST}:${port}`);
   return app;
+}
+
+/** Nest drains on SIGTERM/SIGINT; a connection or handler that never finishes must not keep the process alive. */
+function boundShutdown(graceMs: number): void {
+  const deadline = () => setTimeout(() => process.exit(1), graceMs).unref();
+  process.once('SIGTERM', deadline);
+  process.once('SIGINT', deadline);
 }
 
 /**

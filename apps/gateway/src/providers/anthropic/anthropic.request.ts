@@ -1,6 +1,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, Tool } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { outputLimit } from '../provider-adapter';
+import { systemText } from '../system-text';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -61,7 +62,7 @@ export function toAnthropicRequestBody(request: ChatRequest, upstreamModel: stri
   const messages: AnthropicMessage[] = [];
   request.messages.forEach((message, index) => {
     if (message.role === 'system' || message.role === 'developer') {
-      const text = contentText(message.content, index);
+      const text = systemText(message.content, index);
       if (text.trim() !== '') system.push({ type: 'text', text });
       return;
     }
@@ -213,14 +214,4 @@ function thinkingBudget(request: ChatRequest, maxTokens: number): number | undef
   else if (effort && effort !== 'minimal') budget = Math.floor(maxTokens * THINKING_SHARE[effort]);
   if (budget === undefined) return undefined;
   return Math.min(Math.max(budget, THINKING_BUDGET_MIN), maxTokens - 1);
-}
-
-function contentText(content: string | ContentPart[], index: number): string {
-  if (typeof content === 'string') return content;
-  return content
-    .map((part) => {
-      if (part.type !== 'text') throw new AppError('invalid_request', 'System messages may only contain text.', { param: `messages[${index}].content` });
-      return part.text;
-    })
-    .join('');
 }

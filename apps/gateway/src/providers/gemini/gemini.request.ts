@@ -1,6 +1,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, Tool } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { outputLimit } from '../provider-adapter';
+import { systemText } from '../system-text';
 
 /** Gemini's thinking budget as a share of the output limit for each OpenAI-style effort. */
 const THINKING_SHARE = { low: 0.2, medium: 0.5, high: 0.8 } as const;
@@ -241,14 +242,4 @@ function thinkingConfig(request: ChatRequest, maxOutputTokens: number): GeminiGe
   else if (effort) config.thinkingBudget = Math.floor(maxOutputTokens * THINKING_SHARE[effort]);
   if ((reasoning || request.reasoning_effort) && !reasoning?.exclude && config.thinkingBudget !== 0) config.includeThoughts = true;
   return Object.keys(config).length > 0 ? config : undefined;
-}
-
-function systemText(content: string | ContentPart[], index: number): string {
-  if (typeof content === 'string') return content;
-  return content
-    .map((part) => {
-      if (part.type !== 'text') throw new AppError('invalid_request', 'System messages may only contain text.', { param: `messages[${index}].content` });
-      return part.text;
-    })
-    .join('');
 }
