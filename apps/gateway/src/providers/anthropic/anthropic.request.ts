@@ -1,7 +1,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, Tool } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { outputLimit } from '../provider-adapter';
-import { systemText } from '../system-text';
+import { systemText, toolCallArguments } from '../canonical-message';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -110,7 +110,7 @@ function toAnthropicMessage(message: Exclude<ChatMessage, { role: 'system' | 'de
     case 'assistant': {
       const content = message.content == null ? [] : toBlocks(message.content, index);
       for (const call of message.tool_calls ?? []) {
-        content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments, index) });
+        content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolCallArguments(call.function.arguments, index) });
       }
       return { role: 'assistant', content };
     }
@@ -172,20 +172,6 @@ function parseBase64DataUri(uri: string, index: number): { mediaType: string; da
   const match = /^data:([a-z0-9.+/-]+);base64,(.*)$/is.exec(uri);
   if (!match) throw new AppError('invalid_request', 'A data URI must be base64-encoded (data:<type>;base64,<data>).', { param: `messages[${index}].content` });
   return { mediaType: match[1].toLowerCase(), data: match[2] };
-}
-
-function parseArguments(text: string, index: number): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new AppError('invalid_request', 'Tool call arguments must be a JSON object.', { param: `messages[${index}].tool_calls` });
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new AppError('invalid_request', 'Tool call arguments must be a JSON object.', { param: `messages[${index}].tool_calls` });
-  }
-  return parsed as Record<string, unknown>;
 }
 
 function toAnthropicTool(tool: Tool): AnthropicTool {

@@ -1,7 +1,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, Tool } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { outputLimit } from '../provider-adapter';
-import { systemText } from '../system-text';
+import { systemText, toolCallArguments } from '../canonical-message';
 
 /** Gemini's thinking budget as a share of the output limit for each OpenAI-style effort. */
 const THINKING_SHARE = { low: 0.2, medium: 0.5, high: 0.8 } as const;
@@ -109,7 +109,7 @@ function toGeminiContent(message: Exclude<ChatMessage, { role: 'system' | 'devel
       const parts = message.content == null ? [] : toParts(message.content, index);
       for (const call of message.tool_calls ?? []) {
         callNames.set(call.id, call.function.name);
-        parts.push({ functionCall: { name: call.function.name, args: parseArguments(call.function.arguments, index) } });
+        parts.push({ functionCall: { name: call.function.name, args: toolCallArguments(call.function.arguments, index) } });
       }
       return { role: 'model', parts };
     }
@@ -176,20 +176,6 @@ function guessMimeType(url: string, kind: 'image' | 'file'): string {
     png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', heic: 'image/heic', heif: 'image/heif', pdf: 'application/pdf',
   };
   return known[ext] ?? (kind === 'image' ? 'image/jpeg' : 'application/pdf');
-}
-
-function parseArguments(text: string, index: number): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new AppError('invalid_request', 'Tool call arguments must be a JSON object.', { param: `messages[${index}].tool_calls` });
-  }
-  return parsed as Record<string, unknown>;
 }
 
 function toFunctionDeclaration(tool: Tool, index: number): { name: string; description?: string; parameters?: Record<string, unknown> } {
