@@ -18,12 +18,12 @@ import { CreditsController } from './management/credits.controller';
 import { ManagementService } from './management/management.service';
 import { WorkspaceEntity } from './management/workspace.entity';
 import { WorkspacesRepository } from './management/workspaces.repository';
+import { CompletionPipeline } from './completion/completion-pipeline.service';
+import { RouteCandidatesService } from './completion/route-candidates.service';
 import { CompletionPublisher } from './metering/completion.publisher';
 import { LedgerClient } from './metering/ledger.client';
 import { ProviderRegistry } from './providers/provider-registry';
 import { ChatCompletionsController } from './routes/chat-completions/chat-completions.controller';
-import { ChatCompletionsService } from './routes/chat-completions/chat-completions.service';
-import { RouteCandidatesService } from './routes/chat-completions/route-candidates.service';
 import { ModelsController } from './routes/models/models.controller';
 import { UpstreamHttpClient } from './upstream/upstream-http.client';
 
@@ -56,7 +56,7 @@ export class AppModule {
         LedgerClient,
         CompletionPublisher,
         RouteCandidatesService,
-        ChatCompletionsService,
+        CompletionPipeline,
         NatsReadiness,
       ],
     };

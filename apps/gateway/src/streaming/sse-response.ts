@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import type { SseEvent } from '../completion/response-surface';
 
 export const PROCESSING_COMMENT = ': switchyard processing\n\n';
 
@@ -14,6 +15,8 @@ export class SseResponse {
   constructor(
     private readonly reply: FastifyReply,
     private readonly keepAliveMs: number,
+    /** Off for clients whose SSE parser chokes on comment lines; the stream then opens with the first event. */
+    private readonly keepAliveComments = true,
   ) {}
 
   get isOpen(): boolean {
@@ -27,6 +30,7 @@ export class SseResponse {
 
   /** Keep-alive comments every `keepAliveMs` of silence; the first tick opens the stream with `headers()`. */
   startKeepAlive(headers: () => Record<string, string>): void {
+    if (!this.keepAliveComments) return;
     this.timer = setInterval(() => {
       if (this.isClosed) return;
       if (!this.opened) {
@@ -55,19 +59,22 @@ export class SseResponse {
       'x-accel-buffering': 'no',
     });
     raw.socket?.setNoDelay(true);
-    this.write(PROCESSING_COMMENT);
+    if (this.keepAliveComments) this.write(PROCESSING_COMMENT);
   }
 
-  /** Writes one `data:` event; waits for drain under backpressure so a slow client bounds our memory. */
-  async send(payload: unknown): Promise<void> {
-    if (!this.write(`data: ${JSON.stringify(payload)}\n\n`)) await this.drained();
+  /** Writes events (one write); waits for drain under backpressure so a slow client bounds our memory. */
+  async sendAll(events: SseEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    let text = '';
+    for (const { event, data } of events) text += `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+    if (!this.write(text)) await this.drained();
   }
 
-  /** Ends an open stream with `[DONE]`; an unopened one is left to the HTTP error path. */
-  end(): void {
+  /** Ends an open stream, after the surface's terminator (OpenAI's `[DONE]`); an unopened one is left to the HTTP error path. */
+  end(terminator: string | null): void {
     this.stopKeepAlive();
     if (!this.opened || this.isClosed) return;
-    this.write('data: [DONE]\n\n');
+    if (terminator) this.write(terminator);
     this.reply.raw.end();
   }
 

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { type AnthropicFakeUpstream, startAnthropicFakeUpstream } from '../fake-upstreams/anthropic.fake-upstream';
+import { microsToUsd } from '@switchyard/money';
 import { type GatewayTestStack, startGatewayTestStack } from '../support/gateway-test-stack';
 
 const MODEL = 'anthropic/claude-sonnet-4-5';
@@ -86,7 +87,7 @@ describe('OpenAI-shaped requests to a Claude model (real stack, fake Anthropic u
     expect(usage.prompt_tokens_details.cached_tokens).toBe(1024);
     const expected = sonnetCostMicros({ uncached: 412, cacheRead: 1024, cacheWrite: 0, output: 61 });
     expect(usage.cost_micros).toBe(expected);
-    expect(usage.cost).toBeCloseTo(Number(expected) / 1e6, 9);
+    expect(usage.cost).toBe(microsToUsd(BigInt(expected)));
 
     const sent = expectUpstreamCall(0, 300, false);
     expect(sent.system).toEqual([{ type: 'text', text: 'Be brief.' }]);

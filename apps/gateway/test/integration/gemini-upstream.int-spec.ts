@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { type GeminiFakeUpstream, geminiFixture, startGeminiFakeUpstream } from '../fake-upstreams/gemini.fake-upstream';
+import { microsToUsd } from '@switchyard/money';
 import { type GatewayTestStack, startGatewayTestStack } from '../support/gateway-test-stack';
 
 const MODEL = 'google/gemini-2.5-flash';
@@ -88,7 +89,7 @@ describe('OpenAI-shaped requests to a Gemini model (real stack, fake Gemini upst
     expect(usage.completion_tokens_details?.reasoning_tokens).toBe(42);
     const expected = flashCostMicros({ uncached: 512, cacheRead: 1024, output: 50 });
     expect(usage.cost_micros).toBe(expected);
-    expect(usage.cost).toBeCloseTo(Number(expected) / 1e6, 9);
+    expect(usage.cost).toBe(microsToUsd(BigInt(expected)));
 
     const sent = expectUpstreamCall(0, 300, false);
     expect(sent.systemInstruction).toEqual({ parts: [{ text: 'Be brief.' }] });

@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import { Client } from 'pg';
 import { countPromptTokens, countTextTokens } from '../../src/metering/token-counter';
 import { FakeOpenAiUpstream, type RecordedRequest } from '../fake-upstreams/openai.fake-upstream';
+import { microsToUsd } from '@switchyard/money';
 import { type GatewayTestStack, startGatewayTestStack } from '../support/gateway-test-stack';
 
 const UPSTREAM_KEY = 'sk-test-upstream';
@@ -108,7 +109,7 @@ describe('gateway → OpenAI adapter → fake OpenAI upstream (real Postgres, Re
     const usage = data.usage as unknown as { prompt_tokens: number; completion_tokens: number; cost: number; cost_micros: string };
     expect(usage).toMatchObject({ prompt_tokens: 19, completion_tokens: 10 });
     expect(usage.cost_micros).toBe(String(costMicros(19, 10)));
-    expect(usage.cost).toBeCloseTo(costMicros(19, 10) / 1_000_000, 9);
+    expect(usage.cost).toBe(microsToUsd(BigInt(costMicros(19, 10))));
     billedMicros += BigInt(usage.cost_micros);
 
     const sent = onlyUpstreamRequest(tag);

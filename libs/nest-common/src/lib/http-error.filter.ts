@@ -13,7 +13,7 @@ const STATUS_TO_CODE: Record<number, ErrorCode> = {
   429: 'rate_limited',
 };
 
-/** Every HTTP error leaves in the OpenAI envelope; internals are logged, never shown. */
+/** Every HTTP error leaves in the route's envelope (OpenAI unless a surface overrides it); internals are logged, never shown. */
 export function toHttpAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: number })?.statusCode;
@@ -30,9 +30,14 @@ export function toHttpAppError(error: unknown): AppError {
   return toAppError(error);
 }
 
+/** Renders an error body in one API dialect (OpenAI by default; surfaces pass their own). */
+export type ErrorEnvelope = (error: AppError, requestId: string | undefined) => unknown;
+
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
+
+  constructor(private readonly envelope: ErrorEnvelope = toOpenAiErrorBody) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw error;
@@ -47,6 +52,6 @@ export class HttpErrorFilter implements ExceptionFilter {
       reply.raw.end();
       return;
     }
-    void reply.code(appError.httpStatus).header('Content-Type', 'application/json').send(toOpenAiErrorBody(appError, requestId));
+    void reply.code(appError.httpStatus).header('Content-Type', 'application/json').send(this.envelope(appError, requestId));
   }
 }

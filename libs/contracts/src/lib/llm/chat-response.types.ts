@@ -9,8 +9,8 @@ export interface ChatUsageBody {
   total_tokens: number;
   prompt_tokens_details?: { cached_tokens: number; cache_write_tokens?: number };
   completion_tokens_details?: { reasoning_tokens: number };
-  /** OpenRouter-style cost in USD, as a number rendered from exact micros. */
-  cost?: number;
+  /** Cost in USD as a decimal string rendered from exact micros (never a float). */
+  cost?: string;
   cost_micros?: string;
 }
 
@@ -48,5 +48,5 @@ export interface ChatChunkBody {
     logprobs?: unknown;
   }>;
   usage?: ChatUsageBody | null;
-  error?: { message: string; code: string; type: string };
+  error?: { message: string; code: string; type: string; metadata?: Record<string, unknown> };
 }

@@ -3,8 +3,8 @@ import { type ChatRequest, type RouteCandidate, RouterRouteResolve, type Routing
 import { AppError } from '@switchyard/errors';
 import { NatsBus } from '@switchyard/nats';
 import { type EndpointPrice, PriceTable } from '@switchyard/pricing';
-import { GATEWAY_ENV, type GatewayEnv } from '../../config/gateway.env';
-import { ProviderRegistry } from '../../providers/provider-registry';
+import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
+import { ProviderRegistry } from '../providers/provider-registry';
 
 export interface PricedCandidate extends RouteCandidate {
   price: EndpointPrice;

@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ChatChunkBody, ChatCompletionBody, ChatRequest, FinishReason, TokenUsage } from '@switchyard/contracts';
-import { AppError, ERROR_TABLE, toAppError } from '@switchyard/errors';
+import type { ChatRequest, FinishReason, TokenUsage } from '@switchyard/contracts';
+import { AppError, toAppError } from '@switchyard/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiKeyAuthService, type AuthenticatedKey } from '../../auth/api-key-auth.service';
-import { GATEWAY_ENV, type GatewayEnv } from '../../config/gateway.env';
-import { CompletionPublisher, type RequestCompletedPayload } from '../../metering/completion.publisher';
-import { type HoldPlan, outputTokensCoveredByHold, planHold, requestedOutputTokens } from '../../metering/hold-sizing';
-import { LedgerClient, type PlacedHold } from '../../metering/ledger.client';
-import { countPromptTokens, countTextTokens } from '../../metering/token-counter';
-import { toUsageBody } from '../../metering/usage-body';
-import type { CanonicalDelta } from '../../providers/provider-adapter';
-import { ProviderRegistry } from '../../providers/provider-registry';
-import { SseResponse } from '../../streaming/sse-response';
+import { ApiKeyAuthService, type AuthenticatedKey } from '../auth/api-key-auth.service';
+import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
+import { CompletionPublisher, type RequestCompletedPayload } from '../metering/completion.publisher';
+import { type HoldPlan, outputTokensCoveredByHold, planHold, requestedOutputTokens } from '../metering/hold-sizing';
+import { LedgerClient, type PlacedHold } from '../metering/ledger.client';
+import { countPromptTokens, countTextTokens } from '../metering/token-counter';
+import type { CanonicalDelta } from '../providers/provider-adapter';
+import { ProviderRegistry } from '../providers/provider-registry';
+import { SseResponse } from '../streaming/sse-response';
+import type { ResponseSurface, ServedResponse } from './response-surface';
 import { type PricedCandidate, RouteCandidatesService } from './route-candidates.service';
 
 type Attempt = RequestCompletedPayload['attempts'][number];
@@ -34,6 +34,7 @@ interface RequestState {
   errorCode: string | null;
   ttftMs: number | null;
   clientAbort: AbortController;
+  surface: ResponseSurface;
 }
 
 export function newRequestId(): string {
@@ -45,10 +46,13 @@ function isFallbackable(error: AppError): boolean {
   return error.code === 'upstream_rate_limited' || error.code === 'upstream_error' || error.code === 'upstream_timeout' || error.code === 'service_unavailable';
 }
 
-/** The hot path: authenticate → route → hold → provider (with fallbacks) → respond → publish completion. */
+/**
+ * The hot path for every surface: authenticate → route → hold → provider (with fallbacks) → respond → publish
+ * completion. It works on the canonical request and answer; the surface renders them in its dialect.
+ */
 @Injectable()
-export class ChatCompletionsService {
-  private readonly logger = new Logger(ChatCompletionsService.name);
+export class CompletionPipeline {
+  private readonly logger = new Logger(CompletionPipeline.name);
 
   constructor(
     private readonly auth: ApiKeyAuthService,
@@ -59,7 +63,7 @@ export class ChatCompletionsService {
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {}
 
-  async handle(body: ChatRequest, httpRequest: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async handle(body: ChatRequest, surface: ResponseSurface, httpRequest: FastifyRequest, reply: FastifyReply): Promise<void> {
     const requestId = newRequestId();
     const startedAt = new Date();
     reply.header('x-request-id', requestId).header('x-switchyard-request-id', requestId).header('X-Generation-Id', requestId);
@@ -91,6 +95,7 @@ export class ChatCompletionsService {
       errorCode: null,
       ttftMs: null,
       clientAbort: new AbortController(),
+      surface,
     };
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) state.clientAbort.abort(new Error('client disconnected'));
@@ -126,28 +131,7 @@ export class ChatCompletionsService {
         state.usage = result.usage;
         state.ttftMs = Date.now() - state.startedMs;
         state.outcome = state.clientAbort.signal.aborted ? 'client_aborted' : 'succeeded';
-        const body: ChatCompletionBody = {
-          id: state.requestId,
-          object: 'chat.completion',
-          created: Math.floor(state.startedAt.getTime() / 1000),
-          model: candidate.modelId,
-          provider: candidate.providerId,
-          choices: [
-            {
-              index: 0,
-              message: {
-                role: 'assistant',
-                content: result.content,
-                ...(result.toolCalls ? { tool_calls: result.toolCalls } : {}),
-                ...(result.reasoning ? { reasoning: result.reasoning } : {}),
-              },
-              finish_reason: result.finishReason,
-              logprobs: null,
-            },
-          ],
-          usage: toUsageBody(result.usage, candidate.price, this.env.PRICING_MARKUP_BASIS_POINTS),
-          system_fingerprint: null,
-        };
+        const body = state.surface.completionBody(this.served(state, candidate), result);
         await reply.code(200).headers(this.servedHeaders(candidate)).header('content-type', 'application/json; charset=utf-8').send(body);
         return;
       } catch (error) {
@@ -167,7 +151,7 @@ export class ChatCompletionsService {
   }
 
   private async stream(state: RequestState, candidates: PricedCandidate[], reply: FastifyReply): Promise<void> {
-    const sse = new SseResponse(reply, this.env.STREAM_KEEPALIVE_MS);
+    const sse = new SseResponse(reply, this.env.STREAM_KEEPALIVE_MS, state.surface.keepAliveComments);
     let current = candidates[0];
     sse.startKeepAlive(() => this.servedHeaders(current));
     let lastError: AppError | undefined;
@@ -207,9 +191,9 @@ export class ChatCompletionsService {
       if (!sse.isOpen) throw appError;
       // Headers already went out (keep-alive): the error becomes the last chunk.
       state.errorCode = appError.code;
-      await sse.send(this.errorChunk(state, current, appError, null));
+      await sse.sendAll(state.surface.streamWriter(this.served(state, current)).fail(appError, state.usage));
     } finally {
-      sse.end();
+      sse.end(state.surface.streamTerminator);
     }
   }
 
@@ -222,17 +206,10 @@ export class ChatCompletionsService {
     first: IteratorResult<CanonicalDelta>,
     attemptStartMs: number,
   ): Promise<void> {
-    const created = Math.floor(state.startedAt.getTime() / 1000);
-    const base = { id: state.requestId, object: 'chat.completion.chunk' as const, created, model: candidate.modelId, provider: candidate.providerId };
+    const writer = state.surface.streamWriter(this.served(state, candidate));
     let produced = '';
     let reportedUsage: TokenUsage | undefined;
     let finishReason: FinishReason | undefined;
-    let roleSent = false;
-    const chunk = (delta: ChatChunkBody['choices'][number]['delta'], finish: FinishReason | null = null): ChatChunkBody => {
-      const withRole = roleSent ? delta : { role: 'assistant' as const, ...delta };
-      roleSent = true;
-      return { ...base, choices: [{ index: 0, delta: withRole, finish_reason: finish, logprobs: null }] };
-    };
     const estimate = (): TokenUsage => ({
       promptTokens: countPromptTokens(state.request.messages),
       completionTokens: countTextTokens(produced),
@@ -243,33 +220,19 @@ export class ChatCompletionsService {
     try {
       for (let next = first; !next.done; next = await iterator.next()) {
         const delta = next.value;
-        switch (delta.type) {
-          case 'content':
-            produced += delta.text;
-            await sse.send(chunk({ content: delta.text }));
-            break;
-          case 'reasoning':
-            produced += delta.text;
-            await sse.send(chunk({ reasoning: delta.text }));
-            break;
-          case 'tool_calls':
-            produced += delta.toolCalls.map((t) => `${t.function?.name ?? ''}${t.function?.arguments ?? ''}`).join('');
-            await sse.send(chunk({ tool_calls: delta.toolCalls }));
-            break;
-          case 'finish':
-            finishReason = delta.finishReason;
-            await sse.send(chunk({}, delta.finishReason));
-            break;
-          case 'usage':
-            reportedUsage = delta.usage;
-            break;
+        if (delta.type === 'usage') {
+          reportedUsage = delta.usage;
+          continue;
         }
+        if (delta.type === 'content' || delta.type === 'reasoning') produced += delta.text;
+        else if (delta.type === 'tool_calls') produced += delta.toolCalls.map((t) => `${t.function?.name ?? ''}${t.function?.arguments ?? ''}`).join('');
+        else finishReason = delta.finishReason;
+        await sse.sendAll(writer.delta(delta));
       }
-      if (!finishReason) await sse.send(chunk({}, 'stop'));
       state.usage = reportedUsage ?? estimate();
       state.outcome = 'succeeded';
       state.attempts.push({ providerId: candidate.providerId, modelId: candidate.modelId, outcome: 'succeeded', latencyMs: Date.now() - attemptStartMs, ttftMs: state.ttftMs ?? undefined });
-      await sse.send({ ...base, choices: [], usage: toUsageBody(state.usage, candidate.price, this.env.PRICING_MARKUP_BASIS_POINTS) });
+      await sse.sendAll(writer.finish(state.usage, finishReason));
     } catch (error) {
       const appError = this.upstreamError(error, state.clientAbort.signal);
       state.usage = reportedUsage ?? estimate();
@@ -282,22 +245,19 @@ export class ChatCompletionsService {
       state.outcome = 'failed';
       state.errorCode = appError.code;
       this.recordFailure(state, candidate, attemptStartMs, appError);
-      await sse.send(this.errorChunk(state, candidate, appError, toUsageBody(state.usage, candidate.price, this.env.PRICING_MARKUP_BASIS_POINTS)));
+      await sse.sendAll(writer.fail(appError, state.usage));
     }
   }
 
-  private errorChunk(state: RequestState, candidate: PricedCandidate, error: AppError, usage: ChatChunkBody['usage']): ChatChunkBody {
-    // Same fields as the HTTP envelope, `metadata` ({ provider, upstream_status }) included.
-    const body = { message: error.message, code: error.code, type: ERROR_TABLE[error.code].type, ...(error.details ? { metadata: error.details } : {}) };
+  private served(state: RequestState, candidate: PricedCandidate): ServedResponse {
     return {
-      id: state.requestId,
-      object: 'chat.completion.chunk',
+      requestId: state.requestId,
       created: Math.floor(state.startedAt.getTime() / 1000),
-      model: candidate.modelId,
-      provider: candidate.providerId,
-      choices: [{ index: 0, delta: {}, finish_reason: 'error' }],
-      usage: usage ?? toUsageBody(state.usage, candidate.price, this.env.PRICING_MARKUP_BASIS_POINTS),
-      error: body,
+      modelId: candidate.modelId,
+      providerId: candidate.providerId,
+      price: candidate.price,
+      markupBasisPoints: this.env.PRICING_MARKUP_BASIS_POINTS,
+      promptTokensEstimate: state.plan.promptTokensMax,
     };
   }
 
@@ -374,7 +334,7 @@ export class ChatCompletionsService {
         requestedModel: state.request.model,
         modelId: state.served?.modelId ?? null,
         providerId: state.served?.providerId ?? null,
-        surface: 'openai',
+        surface: state.surface.name,
         streamed: state.request.stream === true,
         outcome: state.outcome,
         usage: state.usage,
