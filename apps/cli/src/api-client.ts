@@ -11,6 +11,8 @@ export class CliError extends Error {
 export interface ApiTarget {
   url: string;
   apiKey: string | undefined;
+  /** Operator token for /api/v1/admin (finance commands): SWITCHYARD_ADMIN_TOKEN. */
+  adminToken?: string | undefined;
 }
 
 /** SWITCHYARD_API_URL / SWITCHYARD_API_KEY, else the `make up` state file in the working directory. */
@@ -21,11 +23,29 @@ export function resolveTarget(env: NodeJS.ProcessEnv = process.env, cwd = proces
   } catch {
     // no local stack state: env or defaults only
   }
-  return { url: (env.SWITCHYARD_API_URL ?? dev.url ?? 'http://127.0.0.1:8080').replace(/\/$/, ''), apiKey: env.SWITCHYARD_API_KEY ?? dev.apiKey };
+  return {
+    url: (env.SWITCHYARD_API_URL ?? dev.url ?? 'http://127.0.0.1:8080').replace(/\/$/, ''),
+    apiKey: env.SWITCHYARD_API_KEY ?? dev.apiKey,
+    adminToken: env.SWITCHYARD_ADMIN_TOKEN,
+  };
 }
 
 /** The CLI talks only to the public HTTP API. */
 export async function callApi<T>(target: ApiTarget, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  return JSON.parse(await callApiText(target, path, init)) as T;
+}
+
+/** The same call for operator endpoints, authenticated with the admin token. */
+export async function callAdminApi<T>(target: ApiTarget, path: string): Promise<T> {
+  return JSON.parse(await callAdminApiText(target, path)) as T;
+}
+
+export async function callAdminApiText(target: ApiTarget, path: string): Promise<string> {
+  if (!target.adminToken) throw new CliError('No admin token: set SWITCHYARD_ADMIN_TOKEN (the gateway\'s GATEWAY_ADMIN_TOKEN).', 1);
+  return callApiText({ ...target, apiKey: target.adminToken }, path);
+}
+
+async function callApiText(target: ApiTarget, path: string, init: { method?: string; body?: unknown } = {}): Promise<string> {
   if (!target.apiKey) throw new CliError('No API key: set SWITCHYARD_API_KEY (or run `make up`, which writes .switchyard/dev.json).', 1);
   let response: Response;
   try {
@@ -48,5 +68,5 @@ export async function callApi<T>(target: ApiTarget, path: string, init: { method
     }
     throw new CliError(`${response.status}: ${message}`, response.status >= 500 ? 3 : 1);
   }
-  return JSON.parse(text) as T;
+  return text;
 }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { callApi, CliError, resolveTarget } from './api-client';
+import { registerLedgerCommands } from './ledger.commands';
 
 interface Credits { workspace_id: string; balance_micros: string; pending_micros: string; available_micros: string; balance_usd: string }
 interface ModelList { data: Array<{ id: string; context_length?: number; pricing?: Record<string, string> }> }
@@ -49,6 +50,8 @@ program
     });
     print(program.opts().json, completion, () => `${completion.model}: ${completion.choices[0]?.message.content ?? ''}\n${completion.usage.total_tokens} tokens, cost ${completion.usage.cost_micros ?? '?'} µUSD`);
   });
+
+registerLedgerCommands(program, print);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const exitCode = error instanceof CliError ? error.exitCode : 3;

@@ -15,6 +15,7 @@ import { gatewayDatabaseModule } from './database/gateway-database';
 import { AdminTokenGuard } from './management/admin-token.guard';
 import { AdminController } from './management/admin.controller';
 import { CreditsController } from './management/credits.controller';
+import { LedgerAdminController } from './management/ledger-admin.controller';
 import { ManagementService } from './management/management.service';
 import { WorkspaceEntity } from './management/workspace.entity';
 import { WorkspacesRepository } from './management/workspaces.repository';
@@ -22,8 +23,20 @@ import { CompletionPipeline } from './completion/completion-pipeline.service';
 import { RouteCandidatesService } from './completion/route-candidates.service';
 import { CompletionPublisher } from './metering/completion.publisher';
 import { LedgerClient } from './metering/ledger.client';
+import { WebSearchClient } from './plugins/web-search/web-search.client';
+import { GuardrailCounters } from './guardrails/guardrail-counters';
+import { GuardrailPoliciesRepository } from './guardrails/guardrail-policies.repository';
+import { GuardrailPolicyEntity } from './guardrails/guardrail-policy.entity';
+import { GuardrailsAdminController, GuardrailsController } from './guardrails/guardrails-admin.controller';
+import { GuardrailsService } from './guardrails/guardrails.service';
 import { ProviderRegistry } from './providers/provider-registry';
+import { PassthroughController } from './routes/native-passthrough/passthrough.controller';
+import { PassthroughService } from './routes/native-passthrough/passthrough.service';
+import { AnthropicMessagesController } from './routes/anthropic-messages/anthropic-messages.controller';
 import { ChatCompletionsController } from './routes/chat-completions/chat-completions.controller';
+import { GeminiGenerateContentController } from './routes/gemini-generate-content/gemini-generate-content.controller';
+import { EmbeddingsController } from './routes/embeddings/embeddings.controller';
+import { EmbeddingsService } from './routes/embeddings/embeddings.service';
 import { ModelsController } from './routes/models/models.controller';
 import { UpstreamHttpClient } from './upstream/upstream-http.client';
 
@@ -38,9 +51,9 @@ export class AppModule {
         NatsModule.forRoot(natsConnectionOptions('gateway', env)),
         RedisModule.forRoot({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }),
         gatewayDatabaseModule(env),
-        TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity]),
+        TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity]),
       ],
-      controllers: [ChatCompletionsController, ModelsController, AdminController, CreditsController],
+      controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, PassthroughController],
       providers: [
         { provide: GATEWAY_ENV, useValue: env },
         { provide: PriceTable, useFactory: () => PriceTable.loadFromDirectory(env.PRICE_DATA_DIR) },
@@ -57,6 +70,12 @@ export class AppModule {
         CompletionPublisher,
         RouteCandidatesService,
         CompletionPipeline,
+        EmbeddingsService,
+        WebSearchClient,
+        GuardrailPoliciesRepository,
+        GuardrailCounters,
+        GuardrailsService,
+        PassthroughService,
         NatsReadiness,
       ],
     };

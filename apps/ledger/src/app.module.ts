@@ -10,9 +10,14 @@ import type { LedgerEnv } from './config/ledger.env';
 import { ledgerDataSourceProvider } from './database/ledger-data-source.provider';
 import { LedgerDatabaseLifecycle } from './database/ledger-database.lifecycle';
 import { LEDGER_SQL_ATTEMPTS, LedgerSqlClient } from './database/ledger-sql.client';
+import { HoldBatchRepository } from './holds/hold-batch.repository';
+import { HOLD_COMMAND_BATCHER_OPTIONS, HoldCommandBatcher } from './holds/hold-command.batcher';
 import { HoldsController } from './holds/holds.controller';
 import { HoldsRepository } from './holds/holds.repository';
 import { HoldsService } from './holds/holds.service';
+import { FinanceController } from './reports/finance.controller';
+import { FinanceRepository } from './reports/finance.repository';
+import { FinanceService } from './reports/finance.service';
 import { ReportsController } from './reports/reports.controller';
 import { ReportsRepository } from './reports/reports.repository';
 import { ReportsService } from './reports/reports.service';
@@ -31,7 +36,7 @@ export class AppModule {
         OpsModule.forRoot(createMetricsRegistry('ledger')),
         NatsModule.forRoot(natsConnectionOptions('ledger', env)),
       ],
-      controllers: [AccountsController, TransfersController, HoldsController, ReportsController],
+      controllers: [AccountsController, TransfersController, HoldsController, ReportsController, FinanceController],
       providers: [
         ledgerDataSourceProvider(env),
         LedgerDatabaseLifecycle,
@@ -41,10 +46,24 @@ export class AppModule {
         AccountsService,
         TransfersRepository,
         TransfersService,
+        HoldBatchRepository,
+        {
+          provide: HOLD_COMMAND_BATCHER_OPTIONS,
+          useValue: {
+            maxBatchCommands: env.LEDGER_BATCH_MAX_COMMANDS,
+            maxQueuedCommands: env.LEDGER_BATCH_QUEUE_MAX,
+            lingerMs: env.LEDGER_BATCH_LINGER_MS,
+            attempts: env.LEDGER_SQL_ATTEMPTS,
+            exitAfterCommitHoldId: env.LEDGER_FAULT_EXIT_AFTER_COMMIT_HOLD_ID,
+          },
+        },
+        HoldCommandBatcher,
         HoldsRepository,
         HoldsService,
         ReportsRepository,
         ReportsService,
+        FinanceRepository,
+        FinanceService,
         { provide: HOLD_EXPIRY_SWEEPER_OPTIONS, useValue: { intervalMs: env.LEDGER_SWEEP_INTERVAL_MS, batchSize: env.LEDGER_SWEEP_BATCH_SIZE } },
         HoldExpirySweeper,
         DatabaseReadiness,

@@ -5,5 +5,6 @@ export * from './lib/llm/chat-request.schema';
 export * from './lib/llm/chat-response.types';
 export * from './lib/ledger/ledger-accounts';
 export * from './lib/ledger/ledger-commands';
+export * from './lib/ledger/ledger-reports';
 export * from './lib/router/route-resolve.command';
 export * from './lib/gateway/request-completed.event';

@@ -1,6 +1,6 @@
 import type { EventPayload, GatewayRequestCompleted } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
-import { type PriceTable, quoteCostMicros } from '@switchyard/pricing';
+import { isBillable, type PriceTable, quoteCostMicros } from '@switchyard/pricing';
 
 export interface CostingConfig {
   markupBasisPoints: number;
@@ -26,8 +26,7 @@ export class SettlementPolicy {
   decide(request: CompletedRequest): Settlement {
     const { usage } = request;
     // An upstream error before any output voids the hold (DESIGN §3); an empty exchange is not billed either.
-    if (request.outcome === 'failed' && usage.completionTokens === 0) return { kind: 'release', reason: 'failed_before_output' };
-    if (usage.promptTokens === 0 && usage.completionTokens === 0) return { kind: 'release', reason: 'no_tokens' };
+    if (!isBillable(request.outcome, usage)) return { kind: 'release', reason: request.outcome === 'failed' ? 'failed_before_output' : 'no_tokens' };
 
     // Something was produced, so someone must pay for it: a missing price stops here (dead-lettered, visible).
     const price = request.providerId && request.modelId ? this.priceTable.find(request.providerId, request.modelId) : undefined;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ChatRequest, FinishReason, TokenUsage } from '@switchyard/contracts';
 import { AppError, toAppError } from '@switchyard/errors';
+import { isBillable } from '@switchyard/pricing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthService, type AuthenticatedKey } from '../auth/api-key-auth.service';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
@@ -11,6 +12,13 @@ import { LedgerClient, type PlacedHold } from '../metering/ledger.client';
 import { countPromptTokens, countTextTokens } from '../metering/token-counter';
 import type { CanonicalDelta } from '../providers/provider-adapter';
 import { ProviderRegistry } from '../providers/provider-registry';
+import { type BudgetReservation, GuardrailsService, rateLimitHeaders } from '../guardrails/guardrails.service';
+import type { ScopedPolicy } from '../guardrails/guardrail-policy';
+import { requestCostMicros } from '../metering/usage-body';
+import { searchContextTokensMax, withSearchResults } from '../plugins/web-search/web-search-context';
+import { searchQuery, type WebSearchAsk, webSearchAsk } from '../plugins/web-search/web-search.request';
+import { WebSearchClient } from '../plugins/web-search/web-search.client';
+import type { WebSource } from '../plugins/web-search/web-source';
 import { SseResponse } from '../streaming/sse-response';
 import type { ResponseSurface, ServedResponse } from './response-surface';
 import { type PricedCandidate, RouteCandidatesService } from './route-candidates.service';
@@ -35,10 +43,18 @@ interface RequestState {
   ttftMs: number | null;
   clientAbort: AbortController;
   surface: ResponseSurface;
+  webSearchRequests: number;
+  sources: WebSource[];
+  policies: ScopedPolicy[];
+  budget?: BudgetReservation;
 }
 
 export function newRequestId(): string {
   return `gen-${randomBytes(18).toString('base64url')}`;
+}
+
+function headerText(value: string | string[] | undefined, max: number): string | null {
+  return typeof value === 'string' && value !== '' ? value.slice(0, max) : null;
 }
 
 /** Upstream failures worth trying the next candidate for (before the first byte only). */
@@ -60,6 +76,8 @@ export class CompletionPipeline {
     private readonly ledger: LedgerClient,
     private readonly providers: ProviderRegistry,
     private readonly publisher: CompletionPublisher,
+    private readonly webSearch: WebSearchClient,
+    private readonly guardrails: GuardrailsService,
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {}
 
@@ -69,22 +87,41 @@ export class CompletionPipeline {
     reply.header('x-request-id', requestId).header('x-switchyard-request-id', requestId).header('X-Generation-Id', requestId);
 
     const key = await this.auth.authenticate(httpRequest);
+    const searchAsk = webSearchAsk(body);
+    if (searchAsk && !this.webSearch.isConfigured) throw new AppError('invalid_request', 'Web search is not configured on this gateway.', { param: 'plugins' });
+    const routed = searchAsk ? { ...body, model: searchAsk.model } : body;
+    const policies = await this.guardrails.policiesFor(key);
+    this.guardrails.checkRequestedModel(policies, routed.model);
+    const admission = await this.guardrails.admit(policies);
+    if (admission.status) reply.headers(rateLimitHeaders(admission.status));
+    if (admission.violation) throw admission.violation;
     const strategyHeader = httpRequest.headers['x-routing-strategy'];
-    const candidates = await this.routes.resolve(body, typeof strategyHeader === 'string' ? strategyHeader : undefined);
-    const plan = planHold(body, candidates[0].price, this.env.PRICING_MARKUP_BASIS_POINTS);
-    const hold = await this.ledger.placeHold({
-      holdId: requestId,
-      workspaceId: key.workspaceId,
-      amountMicros: plan.amountMicros,
-      minAmountMicros: plan.minAmountMicros,
-      metadata: { apiKeyId: key.apiKeyId, requestedModel: body.model },
-    });
+    const candidates = this.guardrails.allowedCandidates(policies, await this.routes.resolve(routed, typeof strategyHeader === 'string' ? strategyHeader : undefined));
+    // The hold covers the search results' tokens (bounded) and the fee, so searching happens after it.
+    const extras = searchAsk ? { promptTokens: searchContextTokensMax(searchAsk.maxResults), feeMicros: this.env.WEB_SEARCH_FEE_MICROS } : undefined;
+    const plan = planHold(routed, candidates[0].price, this.env.PRICING_MARKUP_BASIS_POINTS, extras);
+    // The cost cap and the budgets may lower the hold; max_tokens then shrinks to what it covers.
+    const capped = this.guardrails.capHold(policies, plan.amountMicros, plan.minAmountMicros);
+    const budget = await this.guardrails.reserveBudget(policies, capped, plan.minAmountMicros);
+    let hold: PlacedHold;
+    try {
+      hold = await this.ledger.placeHold({
+        holdId: requestId,
+        workspaceId: key.workspaceId,
+        amountMicros: budget?.grantedMicros ?? capped,
+        minAmountMicros: plan.minAmountMicros,
+        metadata: { apiKeyId: key.apiKeyId, requestedModel: body.model },
+      });
+    } catch (error) {
+      await this.guardrails.settle(policies, budget, 0n, 0).catch(() => undefined);
+      throw error;
+    }
 
     const endUser = httpRequest.headers['x-switchyard-user'];
     const state: RequestState = {
       requestId,
       key,
-      request: body,
+      request: routed,
       startedAt,
       startedMs: Date.now(),
       hold,
@@ -96,13 +133,18 @@ export class CompletionPipeline {
       ttftMs: null,
       clientAbort: new AbortController(),
       surface,
+      webSearchRequests: 0,
+      sources: [],
+      policies,
+      budget,
     };
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) state.clientAbort.abort(new Error('client disconnected'));
     });
-    const handled = this.publishWhenEnded(reply, state, typeof endUser === 'string' ? endUser : (body.user ?? null));
+    const handled = this.publishWhenEnded(httpRequest, reply, state, typeof endUser === 'string' ? endUser : (body.user ?? null));
 
     try {
+      if (searchAsk) await this.searchTheWeb(state, searchAsk);
       if (body.stream) await this.stream(state, candidates, reply);
       else await this.complete(state, candidates, reply);
     } catch (error) {
@@ -249,6 +291,14 @@ export class CompletionPipeline {
     }
   }
 
+  /** Runs the search and gives the model its results; the search counts (and is charged) once it answered. */
+  private async searchTheWeb(state: RequestState, ask: WebSearchAsk): Promise<void> {
+    const sources = await this.webSearch.search(searchQuery(state.request), ask.maxResults, state.clientAbort.signal);
+    state.webSearchRequests = 1;
+    state.sources = sources;
+    state.request = withSearchResults(state.request, sources, ask.searchPrompt, new Date());
+  }
+
   private served(state: RequestState, candidate: PricedCandidate): ServedResponse {
     return {
       requestId: state.requestId,
@@ -258,6 +308,8 @@ export class CompletionPipeline {
       price: candidate.price,
       markupBasisPoints: this.env.PRICING_MARKUP_BASIS_POINTS,
       promptTokensEstimate: state.plan.promptTokensMax,
+      fees: { webSearchRequests: state.webSearchRequests, webSearchFeeMicros: this.env.WEB_SEARCH_FEE_MICROS },
+      sources: state.sources,
     };
   }
 
@@ -267,7 +319,7 @@ export class CompletionPipeline {
       candidate.price,
       state.plan.promptTokensMax,
       requestedOutputTokens(state.request, candidate.price),
-      state.hold.heldMicros,
+      state.hold.heldMicros - state.plan.feeMicros,
       this.env.PRICING_MARKUP_BASIS_POINTS,
     );
     if (tokens < 1) {
@@ -307,6 +359,18 @@ export class CompletionPipeline {
     if (!state.clientAbort.signal.aborted) this.logger.warn({ requestId: state.requestId, provider: candidate.providerId, code: error.code }, 'upstream attempt failed');
   }
 
+  /** Gives back the unspent budget reservation and counts the tokens per minute (off the client's path). */
+  private settleGuardrails(state: RequestState): void {
+    if (!state.budget && !state.policies.some((p) => p.policy.tokens_per_minute)) return;
+    const cost =
+      state.served && isBillable(state.outcome, state.usage)
+        ? requestCostMicros(state.usage, state.served.price, this.env.PRICING_MARKUP_BASIS_POINTS, { webSearchRequests: state.webSearchRequests, webSearchFeeMicros: this.env.WEB_SEARCH_FEE_MICROS })
+        : 0n;
+    this.guardrails
+      .settle(state.policies, state.budget, cost, state.usage.promptTokens + state.usage.completionTokens)
+      .catch((error) => this.logger.warn({ err: error, requestId: state.requestId }, 'guardrail counters not settled; budgets over-count until the window ends'));
+  }
+
   private servedHeaders(candidate: PricedCandidate): Record<string, string> {
     return { 'x-switchyard-model': candidate.modelId, 'x-switchyard-provider': candidate.providerId };
   }
@@ -317,7 +381,7 @@ export class CompletionPipeline {
    * the tokens already produced, and publishing then would bill (and release) an empty usage.
    * Returns the callback the handler calls when it has settled.
    */
-  private publishWhenEnded(reply: FastifyReply, state: RequestState, endUserId: string | null): () => void {
+  private publishWhenEnded(httpRequest: FastifyRequest, reply: FastifyReply, state: RequestState, endUserId: string | null): () => void {
     let published = false;
     let ended = false;
     let handled = false;
@@ -326,6 +390,7 @@ export class CompletionPipeline {
       published = true;
       const completedAt = new Date();
       if (state.outcome !== 'succeeded' && state.clientAbort.signal.aborted) state.outcome = 'client_aborted';
+      this.settleGuardrails(state);
       this.publisher.publishInBackground({
         requestId: state.requestId,
         holdId: state.hold.holdId,
@@ -338,7 +403,7 @@ export class CompletionPipeline {
         streamed: state.request.stream === true,
         outcome: state.outcome,
         usage: state.usage,
-        webSearchRequests: 0,
+        webSearchRequests: state.webSearchRequests,
         errorCode: state.outcome === 'succeeded' ? null : state.errorCode,
         attempts: state.attempts.slice(0, 20),
         startedAt: state.startedAt.toISOString(),
@@ -346,6 +411,9 @@ export class CompletionPipeline {
         latencyMs: Math.max(0, completedAt.getTime() - state.startedMs),
         ttftMs: state.ttftMs,
         endUserId: endUserId?.slice(0, 256) ?? null,
+        appTitle: headerText(httpRequest.headers['x-title'], 200),
+        appReferer: headerText(httpRequest.headers['http-referer'], 500),
+        strategy: headerText(httpRequest.headers['x-routing-strategy'], 50) ?? state.request.provider?.sort ?? null,
       });
     };
     const onEnded = () => {

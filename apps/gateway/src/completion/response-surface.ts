@@ -1,7 +1,9 @@
 import type { AppError } from '@switchyard/errors';
 import type { EndpointPrice } from '@switchyard/pricing';
-import type { CanonicalCompletion, CanonicalDelta } from '../providers/provider-adapter';
 import type { FinishReason, TokenUsage } from '@switchyard/contracts';
+import type { RequestFees } from '../metering/usage-body';
+import type { WebSource } from '../plugins/web-search/web-source';
+import type { CanonicalCompletion, CanonicalDelta } from '../providers/provider-adapter';
 
 /** Which API dialect the caller spoke; recorded on `gateway.request.completed`. */
 export type SurfaceName = 'openai' | 'anthropic' | 'gemini';
@@ -17,6 +19,10 @@ export interface ServedResponse {
   markupBasisPoints: number;
   /** Prompt tokens counted locally, for surfaces that announce usage before the provider reports it. */
   promptTokensEstimate: number;
+  /** Fees charged next to the tokens; part of the reported cost. */
+  fees: RequestFees;
+  /** Web-search results the model was given, to be listed as citations. */
+  sources: WebSource[];
 }
 
 /** One server-sent event: optional `event:` name and a JSON `data:` payload. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type ChatRequest, type RouteCandidate, RouterRouteResolve, type RoutingStrategy, RoutingStrategySchema } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { NatsBus } from '@switchyard/nats';
-import { type EndpointPrice, PriceTable } from '@switchyard/pricing';
+import { AUTO_MODEL_ID, autoCandidates, type EndpointPrice, PriceTable } from '@switchyard/pricing';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { ProviderRegistry } from '../providers/provider-registry';
 
@@ -10,8 +10,28 @@ export interface PricedCandidate extends RouteCandidate {
   price: EndpointPrice;
 }
 
+interface RouteQuery {
+  model: string;
+  fallbackModels: string[];
+  strategy?: RoutingStrategy;
+  provider?: ChatRequest['provider'];
+  needs: { tools: boolean; vision: boolean; jsonSchema: boolean };
+  promptCharacters: number;
+}
+
+/** Characters of text in the prompt (what `auto` checks against context windows). */
+function promptCharacters(request: ChatRequest): number {
+  let characters = 0;
+  for (const message of request.messages) {
+    if (typeof message.content === 'string') characters += message.content.length;
+    else if (Array.isArray(message.content)) for (const part of message.content) if (part.type === 'text') characters += part.text.length;
+  }
+  return characters;
+}
+
 const CACHE_TTL_MS = 5_000;
 const CACHE_ENTRIES_MAX = 1_000;
+const PROMPT_CHARACTERS_BUCKET = 4_096;
 
 /**
  * Candidates for a request, best first: the router's answer (cached a few seconds per model + options);
@@ -40,6 +60,8 @@ export class RouteCandidatesService {
         vision: request.messages.some((m) => Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url')),
         jsonSchema: request.response_format?.type === 'json_schema',
       },
+      // Only `auto` uses it (to skip endpoints whose context cannot fit); rounded up to 4k so the cache key stays coarse.
+      promptCharacters: request.model === AUTO_MODEL_ID ? Math.ceil(promptCharacters(request) / PROMPT_CHARACTERS_BUCKET) * PROMPT_CHARACTERS_BUCKET : 0,
     };
     const key = JSON.stringify(query);
     const now = Date.now();
@@ -62,7 +84,7 @@ export class RouteCandidatesService {
     return priced;
   }
 
-  private async ask(query: { model: string; fallbackModels: string[]; strategy?: RoutingStrategy; provider?: ChatRequest['provider']; needs: { tools: boolean; vision: boolean; jsonSchema: boolean } }): Promise<RouteCandidate[]> {
+  private async ask(query: RouteQuery): Promise<RouteCandidate[]> {
     try {
       const reply = await this.bus.request(RouterRouteResolve, query, { timeoutMs: this.env.ROUTER_TIMEOUT_MS });
       return reply.candidates;
@@ -76,9 +98,15 @@ export class RouteCandidatesService {
     }
   }
 
-  /** Degraded routing: every priced endpoint of the model and its fallbacks, provider filters applied, cheapest first. */
-  private fromPriceTable(query: { model: string; fallbackModels: string[]; provider?: ChatRequest['provider'] }): RouteCandidate[] {
+  /** Degraded routing: every priced endpoint of the model and its fallbacks (`auto`: by its rule), provider filters applied, cheapest first. */
+  private fromPriceTable(query: RouteQuery): RouteCandidate[] {
     const { only, ignore } = query.provider ?? {};
+    const allowed = (e: EndpointPrice) => (!only || only.includes(e.providerId)) && (!ignore || !ignore.includes(e.providerId));
+    if (query.model === AUTO_MODEL_ID) {
+      return autoCandidates(this.priceTable.all().filter((e) => this.providers.isEnabled(e.providerId)), query.needs, query.promptCharacters)
+        .filter(allowed)
+        .map((e) => ({ modelId: e.modelId, providerId: e.providerId, upstreamModel: e.upstreamModel }));
+    }
     return [query.model, ...query.fallbackModels].flatMap((modelId) =>
       [...this.priceTable.endpointsFor(modelId)]
         .filter((e) => (!only || only.includes(e.providerId)) && (!ignore || !ignore.includes(e.providerId)))

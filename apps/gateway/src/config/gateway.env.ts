@@ -1,7 +1,21 @@
-import { BaseEnvSchema, booleanFlag, httpPortSchema, loadEnvOrExit } from '@switchyard/config';
+import { readFileSync } from 'node:fs';
+import { BaseEnvSchema, booleanFlag, ConfigError, httpPortSchema, loadEnv } from '@switchyard/config';
 import { z } from 'zod';
+import { OPENAI_COMPATIBLE_PROVIDERS, type OpenAiCompatibleEnvPrefix } from '../providers/openai-compatible-providers';
 
 const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+type ProviderEnvShape = Record<`${OpenAiCompatibleEnvPrefix}_API_KEY` | `${OpenAiCompatibleEnvPrefix}_BASE_URL`, z.ZodOptional<z.ZodString>>;
+
+/** `<PREFIX>_API_KEY` and `<PREFIX>_BASE_URL` for every OpenAI-compatible provider (the default URL lives in its folder). */
+function openAiCompatibleEnvShape(): ProviderEnvShape {
+  const shape: Record<string, z.ZodOptional<z.ZodString>> = {};
+  for (const provider of OPENAI_COMPATIBLE_PROVIDERS) {
+    shape[`${provider.envPrefix}_API_KEY`] = z.string().min(1).optional();
+    shape[`${provider.envPrefix}_BASE_URL`] = z.string().url().optional();
+  }
+  return shape as ProviderEnvShape;
+}
 
 export const GatewayEnvSchema = BaseEnvSchema.extend({
   HOST: z.string().default('127.0.0.1'),
@@ -14,17 +28,80 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
   PRICING_MARKUP_BASIS_POINTS: z.coerce.number().int().min(0).max(100_000).default(0),
   PRICE_DATA_DIR: z.string().optional(),
   DEMO_PROVIDER_ENABLED: booleanFlag.default(true),
-  OPENAI_API_KEY: z.string().min(1).optional(),
-  OPENAI_BASE_URL: z.string().url().default('https://api.openai.com/v1'),
+  /** A JSON object of provider keys (`{"DEEPSEEK_API_KEY": "…"}`), read at boot; variables set in the env win. */
+  PROVIDER_SECRETS_FILE: z.string().optional(),
+  ...openAiCompatibleEnvShape(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url().default('https://api.anthropic.com'),
   GEMINI_API_KEY: z.string().min(1).optional(),
   GEMINI_BASE_URL: z.string().url().default('https://generativelanguage.googleapis.com'),
   UPSTREAM_TIMEOUT_MS: ms(1_000, 900_000, 120_000),
   STREAM_KEEPALIVE_MS: ms(100, 120_000, 15_000),
+  /** Search API for `plugins: [{id: "web"}]` and `:online` models; unset → such requests are refused. */
+  WEB_SEARCH_URL: z.string().url().optional(),
+  WEB_SEARCH_STYLE: z.enum(['searxng', 'brave']).default('searxng'),
+  WEB_SEARCH_API_KEY: z.string().min(1).optional(),
+  WEB_SEARCH_TIMEOUT_MS: ms(100, 60_000, 5_000),
+  /** Must equal billing's WEB_SEARCH_FEE_MICROS: the hold covers the fee billing will charge. */
+  WEB_SEARCH_FEE_MICROS: z
+    .string()
+    .regex(/^\d{1,12}$/, 'must be a non-negative integer amount of micro-USD')
+    .default('5000')
+    .transform((value) => BigInt(value)),
 });
 export type GatewayEnv = z.output<typeof GatewayEnvSchema>;
 
 export const GATEWAY_ENV = Symbol('GATEWAY_ENV');
 
-export const loadGatewayEnv = () => loadEnvOrExit(GatewayEnvSchema, 'gateway');
+const SECRETS_FILE_BYTES_MAX = 1_048_576;
+const SECRET_NAME = /^[A-Z][A-Z0-9_]*_API_KEY$/;
+
+/**
+ * The env with the provider keys of PROVIDER_SECRETS_FILE added (a mounted Kubernetes/Docker secret, say);
+ * variables set in the env win.
+ */
+export function withProviderSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const path = env.PROVIDER_SECRETS_FILE;
+  if (!path) return env;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError([`PROVIDER_SECRETS_FILE: cannot read ${path}`]);
+  }
+  return { ...parseProviderSecrets(text, path), ...env };
+}
+
+/** Only `*_API_KEY` string entries of a JSON object are taken; problems name the file and the entry, never a value. */
+export function parseProviderSecrets(text: string, path: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    if (Buffer.byteLength(text, 'utf8') > SECRETS_FILE_BYTES_MAX) throw new Error('too large');
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError([`PROVIDER_SECRETS_FILE: ${path} is not a JSON object of at most 1 MiB`]);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError([`PROVIDER_SECRETS_FILE: ${path} must hold a JSON object`]);
+  const secrets: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(parsed)) {
+    if (!SECRET_NAME.test(name)) problems.push(`PROVIDER_SECRETS_FILE: entry ${JSON.stringify(name.slice(0, 64))} is not a *_API_KEY name`);
+    else if (typeof value !== 'string' || value === '') problems.push(`PROVIDER_SECRETS_FILE: ${name} must be a non-empty string`);
+    else secrets[name] = value;
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return secrets;
+}
+
+/** For main.ts: the validated env (provider secrets file included), or the problems printed and exit 1. */
+export function loadGatewayEnv(): GatewayEnv {
+  try {
+    return loadEnv(GatewayEnvSchema, withProviderSecrets(process.env));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`[gateway] ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -2,7 +2,9 @@ import { ServiceDatabaseModule } from '@switchyard/database';
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import type { GatewayEnv } from '../config/gateway.env';
 import { WorkspaceEntity } from '../management/workspace.entity';
+import { GuardrailPolicyEntity } from '../guardrails/guardrail-policy.entity';
 import { GatewayInit1730000000000 } from './migrations/1730000000000-gateway-init';
+import { GuardrailPolicies1733000000000 } from './migrations/1733000000000-guardrail-policies';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -12,8 +14,8 @@ export function gatewayDatabaseModule(env: GatewayEnv) {
     url: env.DATABASE_URL,
     schema: GATEWAY_SCHEMA,
     poolMax: env.DATABASE_POOL_MAX,
-    entities: [WorkspaceEntity, ApiKeyEntity],
-    migrations: [GatewayInit1730000000000],
+    entities: [WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity],
+    migrations: [GatewayInit1730000000000, GuardrailPolicies1733000000000],
     statementTimeoutMs: 10_000,
     runMigrations: env.RUN_MIGRATIONS,
   });

@@ -11,6 +11,8 @@ export interface HoldPlan {
   outputTokensMax: number;
   amountMicros: bigint;
   minAmountMicros: bigint;
+  /** Held for fees, not available for tokens. */
+  feeMicros: bigint;
 }
 
 /**
@@ -32,15 +34,24 @@ export function requestedOutputTokens(request: Pick<ChatRequest, 'max_tokens' | 
   return Math.min(asked, price.outputTokensMax);
 }
 
-/** What to ask the ledger for: the worst case, and the least worth serving (16 output tokens). */
-export function planHold(request: ChatRequest, price: EndpointPrice, markupBasisPoints: number): HoldPlan {
-  const promptTokensMax = promptTokensUpperBound(request);
+/** What a plugin adds to a request before it reaches the provider (web search: results and a fee). */
+export interface HoldExtras {
+  promptTokens: number;
+  feeMicros: bigint;
+}
+
+const NO_EXTRAS: HoldExtras = { promptTokens: 0, feeMicros: 0n };
+
+/** What to ask the ledger for: the worst case, and the least worth serving (16 output tokens); fees on top. */
+export function planHold(request: ChatRequest, price: EndpointPrice, markupBasisPoints: number, extras: HoldExtras = NO_EXTRAS): HoldPlan {
+  const promptTokensMax = promptTokensUpperBound(request) + extras.promptTokens;
   const outputTokensMax = requestedOutputTokens(request, price);
   return {
     promptTokensMax,
     outputTokensMax,
-    amountMicros: quoteWorstCaseMicros(price, promptTokensMax, outputTokensMax, markupBasisPoints),
-    minAmountMicros: quoteWorstCaseMicros(price, promptTokensMax, Math.min(MIN_OUTPUT_TOKENS, outputTokensMax), markupBasisPoints),
+    amountMicros: quoteWorstCaseMicros(price, promptTokensMax, outputTokensMax, markupBasisPoints) + extras.feeMicros,
+    minAmountMicros: quoteWorstCaseMicros(price, promptTokensMax, Math.min(MIN_OUTPUT_TOKENS, outputTokensMax), markupBasisPoints) + extras.feeMicros,
+    feeMicros: extras.feeMicros,
   };
 }
 

@@ -23,9 +23,14 @@ export class UpstreamHttpClient implements OnApplicationShutdown {
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, connect: { timeout: 10_000 } });
 
   async post(input: UpstreamRequest): Promise<UpstreamResponse> {
+    return this.send({ ...input, method: 'POST' });
+  }
+
+  /** Any method, body optional (native pass-through); same pool and error mapping as `post`. */
+  async send(input: Omit<UpstreamRequest, 'body'> & { method: 'GET' | 'HEAD' | 'DELETE' | 'POST' | 'PUT' | 'PATCH'; body?: string }): Promise<UpstreamResponse> {
     try {
       const response = await request(input.url, {
-        method: 'POST',
+        method: input.method,
         headers: input.headers,
         body: input.body,
         signal: input.signal,

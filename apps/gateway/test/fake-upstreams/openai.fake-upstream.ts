@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { countTokens as countCl100kTokens } from 'gpt-tokenizer/cjs/encoding/cl100k_base';
 import { closeServer, listenOnLoopback, writeSseData } from './fake-upstream';
 
 /**
@@ -12,6 +14,12 @@ import { closeServer, listenOnLoopback, writeSseData } from './fake-upstream';
  * so this is how an end-to-end test scripts one request); the queue filled by `enqueue()`; else `ok`
  * (`tools` when the request carries tools and streams). `slow` streams one chunk per `slowChunkDelayMs`, or
  * answers a non-streaming request after 20 × that.
+ *
+ * The same server plays the OpenAI-compatible providers through its options: other fixtures per model (DeepSeek's
+ * `reasoning_content`), parameters a model or provider refuses with a 400 (o-series `max_tokens`, Groq `logprobs`),
+ * Groq's stream usage in `x_groq` with `stream_options` refused, and no key at all (a local server).
+ * `POST /v1/embeddings` answers in OpenAI's wire format: deterministic vectors, `dimensions` and base64 honoured,
+ * `prompt_tokens` counted with cl100k_base as OpenAI does for text-embedding-3.
  */
 export type FakeScenario = 'ok' | 'tools' | '429' | '500' | '401' | 'context_length' | 'stream_error' | 'stream_drop' | 'slow';
 
@@ -44,9 +52,26 @@ export interface RecordedRequest {
   finished: boolean;
 }
 
+/** Fixture file names for one model: `response` (non-streaming JSON) and `stream` (SSE), read from `dir`. */
+export interface FakeChatFixtures {
+  dir?: string;
+  response?: string;
+  stream?: string;
+}
+
 export interface FakeOpenAiOptions {
-  /** The only key accepted; anything else gets OpenAI's 401 body. */
-  apiKey: string;
+  /** The only key accepted (anything else gets OpenAI's 401 body); absent: a local server that takes no key. */
+  apiKey?: string;
+  /** Fixtures per upstream model; `*` for every model not named. Default: the OpenAI fixtures. */
+  chatFixtures?: Record<string, FakeChatFixtures>;
+  /** Request fields refused with a 400 `unsupported_parameter`, for every model (`*`) or per upstream model. */
+  rejectedParams?: Record<string, string[]>;
+  /** Message fields refused with a 400 (Groq: `name`). */
+  rejectedMessageFields?: string[];
+  /** `x_groq`: `stream_options` is refused and a stream's usage rides on its last chunk in `x_groq.usage`. */
+  streamUsage?: 'stream_options' | 'x_groq';
+  /** Vector size when the request sets no `dimensions`. */
+  embeddingDimensions?: number;
   /** Models that exist; others get OpenAI's 404 `model_not_found`. */
   models?: string[];
   retryAfterSeconds?: number;
@@ -116,25 +141,37 @@ export class FakeOpenAiUpstream {
       recorded.finished = true;
     });
 
-    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+    if (req.method !== 'POST' || (req.url !== '/v1/chat/completions' && req.url !== '/v1/embeddings')) {
       return this.error(res, 404, { message: `Invalid URL (${req.method} ${req.url})`, type: 'invalid_request_error', param: null, code: null });
     }
-    if (req.headers.authorization !== `Bearer ${this.options.apiKey}` || recorded.scenario === '401') {
+    if ((this.options.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.options.apiKey}`) || recorded.scenario === '401') {
       return this.errorFixture(res, 401, 'error.401.invalid-api-key.json');
     }
+    if (req.url === '/v1/embeddings') return this.embeddings(res, body);
     if (body === undefined || typeof body !== 'object') {
       return this.error(res, 400, { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error', param: null, code: null });
     }
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
       return this.error(res, 400, { message: "Missing required parameter: 'messages'.", type: 'invalid_request_error', param: 'messages', code: 'missing_required_parameter' });
     }
-    if (body.stream_options != null && body.stream !== true) {
-      return this.error(res, 400, { message: "The 'stream_options' parameter is only allowed when 'stream' is enabled.", type: 'invalid_request_error', param: 'stream_options', code: null });
+    if (body.stream_options != null && (body.stream !== true || this.options.streamUsage === 'x_groq')) {
+      const message = this.options.streamUsage === 'x_groq' ? "property 'stream_options' is unsupported, did you mean 'stream'?" : "The 'stream_options' parameter is only allowed when 'stream' is enabled.";
+      return this.error(res, 400, { message, type: 'invalid_request_error', param: 'stream_options', code: null });
     }
     const model = String(body.model);
     if (this.options.models && !this.options.models.includes(model) && !model.startsWith('fake-')) {
       return this.error(res, 404, { message: `The model \`${model}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', param: null, code: 'model_not_found' });
     }
+    const refused = [...(this.options.rejectedParams?.['*'] ?? []), ...(this.options.rejectedParams?.[model] ?? [])].find((param) => body[param] !== undefined);
+    if (refused) {
+      const hint = refused === 'max_tokens' ? " Use 'max_completion_tokens' instead." : '';
+      return this.error(res, 400, { message: `Unsupported parameter: '${refused}' is not supported with this model.${hint}`, type: 'invalid_request_error', param: refused, code: 'unsupported_parameter' });
+    }
+    const refusedMessageField = (this.options.rejectedMessageFields ?? []).find((field) => body.messages.some((m: Record<string, unknown>) => m[field] !== undefined));
+    if (refusedMessageField) {
+      return this.error(res, 400, { message: `'messages.0' : property '${refusedMessageField}' is unsupported`, type: 'invalid_request_error', param: null, code: null });
+    }
+    const fixtures = { dir: OPENAI_FIXTURES_DIR, response: 'chat.response.json', stream: 'chat.stream.sse', ...(this.options.chatFixtures?.['*'] ?? {}), ...(this.options.chatFixtures?.[model] ?? {}) };
 
     switch (recorded.scenario) {
       case '429':
@@ -154,13 +191,14 @@ export class FakeOpenAiUpstream {
       if (recorded.scenario === 'slow') await sleep((this.options.slowChunkDelayMs ?? 150) * 20);
       if (res.destroyed) return;
       res.writeHead(200, { 'content-type': 'application/json', 'openai-processing-ms': '321', 'x-request-id': 'req_fake' });
-      res.end(readOpenAiFixture('chat.response.json'));
+      res.end(readFileSync(join(fixtures.dir, fixtures.response)));
       return;
     }
 
     const includeUsage = body.stream_options?.include_usage === true;
-    let events = sseFixtureEvents(recorded.scenario === 'tools' ? 'tool-calls.stream.sse' : 'chat.stream.sse');
-    if (!includeUsage) {
+    let events = recorded.scenario === 'tools' ? sseFixtureEvents('tool-calls.stream.sse') : sseEvents(readFileSync(join(fixtures.dir, fixtures.stream), 'utf8'));
+    if (this.options.streamUsage === 'x_groq') events = usageInXGroq(events);
+    else if (!includeUsage) {
       // Without include_usage OpenAI sends no usage chunk and no `usage` field at all.
       events = events.filter((e) => e === '[DONE]' || (JSON.parse(e) as { choices: unknown[] }).choices.length > 0).map((e) => (e === '[DONE]' ? e : JSON.stringify({ ...JSON.parse(e), usage: undefined })));
     }
@@ -201,6 +239,24 @@ export class FakeOpenAiUpstream {
     return body?.stream === true && Array.isArray(body?.tools) && body.tools.length > 0 ? 'tools' : 'ok';
   }
 
+  /** OpenAI's embeddings response: one vector per input, float or base64 (little-endian float32), usage in cl100k tokens. */
+  private embeddings(res: ServerResponse, body: any): void {
+    const input: unknown = body?.input;
+    const inputs: Array<string | number[]> = typeof input === 'string' ? [input] : Array.isArray(input) && typeof input[0] === 'number' ? [input as number[]] : Array.isArray(input) ? (input as Array<string | number[]>) : [];
+    if (inputs.length === 0 || inputs.some((item) => item === '' || (Array.isArray(item) && item.length === 0))) {
+      return this.error(res, 400, { message: "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", type: 'invalid_request_error', param: null, code: null });
+    }
+    const dimensions = typeof body.dimensions === 'number' ? body.dimensions : (this.options.embeddingDimensions ?? 1536);
+    const base64 = body.encoding_format === 'base64';
+    const data = inputs.map((item, index) => {
+      const vector = fakeEmbedding(typeof item === 'string' ? item : item.join(','), dimensions);
+      return { object: 'embedding', index, embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector };
+    });
+    const promptTokens = inputs.reduce((sum, item) => sum + (typeof item === 'string' ? countCl100kTokens(item) : item.length), 0);
+    res.writeHead(200, { 'content-type': 'application/json', 'openai-model': String(body.model), 'x-request-id': 'req_fake' });
+    res.end(JSON.stringify({ object: 'list', data, model: String(body.model), usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } }));
+  }
+
   private errorFixture(res: ServerResponse, status: number, fixture: string): void {
     res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': 'req_fake' });
     res.end(readOpenAiFixture(fixture));
@@ -210,6 +266,39 @@ export class FakeOpenAiUpstream {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error }));
   }
+}
+
+/** The `data:` payloads of an SSE body, `[DONE]` included. */
+function sseEvents(text: string): string[] {
+  return text
+    .split('\n\n')
+    .filter((block) => block.startsWith('data: '))
+    .map((block) => block.slice('data: '.length));
+}
+
+/** Groq's stream shape: no usage-only chunk; the usage rides on the finishing chunk as `x_groq.usage`. */
+function usageInXGroq(events: string[]): string[] {
+  const parsed = events.map((e) => (e === '[DONE]' ? e : (JSON.parse(e) as { choices: Array<{ finish_reason: string | null }>; usage?: unknown; x_groq?: unknown })));
+  const usageChunk = parsed.find((e) => e !== '[DONE]' && e.choices.length === 0 && e.usage);
+  const usage = usageChunk && usageChunk !== '[DONE]' ? usageChunk.usage : undefined;
+  return parsed
+    .filter((e) => e !== usageChunk)
+    .map((e) => {
+      if (e === '[DONE]') return e;
+      const { usage: _dropped, ...rest } = e;
+      return JSON.stringify(e.choices.some((c) => c.finish_reason) ? { ...rest, x_groq: { id: 'req_fake_groq', usage } } : rest);
+    });
+}
+
+/** A unit vector derived from the text (same text, same vector), like a real embedding in shape. */
+function fakeEmbedding(text: string, dimensions: number): number[] {
+  const values: number[] = [];
+  for (let block = 0; values.length < dimensions; block++) {
+    const digest = createHash('sha256').update(`${block}:${text}`).digest();
+    for (let i = 0; i + 1 < digest.length && values.length < dimensions; i += 2) values.push(digest.readInt16LE(i) / 32_768);
+  }
+  const norm = Math.sqrt(values.reduce((sum, x) => sum + x * x, 0)) || 1;
+  return values.map((x) => Math.fround(x / norm));
 }
 
 function isScenario(value: string): value is FakeScenario {

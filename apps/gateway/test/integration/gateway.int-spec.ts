@@ -119,6 +119,12 @@ describe('gateway over HTTP (real Postgres, Redis, NATS, router)', () => {
       // openai/* is priced, but its provider is not enabled without OPENAI_API_KEY
       await expectEnvelope(await post('/v1/chat/completions', { ...validChat, model: 'openai/gpt-4o-mini' }, { authorization: `Bearer ${key.raw}` }), 404, 'model_not_found', 'model');
     });
+
+    it('web search without a configured search API → 400 naming plugins', async () => {
+      const key = await seedKey();
+      await expectEnvelope(await post('/v1/chat/completions', { ...validChat, plugins: [{ id: 'web' }] }, { authorization: `Bearer ${key.raw}` }), 400, 'invalid_request', 'plugins');
+      await expectEnvelope(await post('/v1/chat/completions', { ...validChat, model: `${validChat.model}:online` }, { authorization: `Bearer ${key.raw}` }), 400, 'invalid_request', 'plugins');
+    });
   });
 
   describe('admin API', () => {

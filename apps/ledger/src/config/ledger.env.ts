@@ -9,6 +9,16 @@ export const LedgerEnvSchema = BaseEnvSchema.extend({
   LEDGER_SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
   /** Attempts per command on deadlock / serialization failure (40P01, 40001). */
   LEDGER_SQL_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  /**
+   * Group commit: hold commands per transaction, and how many may wait for one before shedding. Each command
+   * is a subtransaction; past 64 of them Postgres overflows its subxid cache and every row check slows down.
+   */
+  LEDGER_BATCH_MAX_COMMANDS: z.coerce.number().int().min(1).max(1_000).default(60),
+  LEDGER_BATCH_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(20_000),
+  /** Extra wait to gather a batch when the queue is idle (0: the next event-loop turn). */
+  LEDGER_BATCH_LINGER_MS: z.coerce.number().int().min(0).max(50).default(0),
+  /** Fault injection for tests only: exit right after committing the batch that holds this holdId. */
+  LEDGER_FAULT_EXIT_AFTER_COMMIT_HOLD_ID: z.string().min(1).optional(),
 });
 export type LedgerEnv = z.output<typeof LedgerEnvSchema>;
 

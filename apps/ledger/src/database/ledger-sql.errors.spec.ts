@@ -1,5 +1,5 @@
 import { AppError } from '@switchyard/errors';
-import { isRetryableSqlError, toLedgerError } from './ledger-sql.errors';
+import { isConnectionSqlError, isRetryableSqlError, toLedgerError } from './ledger-sql.errors';
 
 describe('ledger SQL errors', () => {
   it('maps the ledger functions SQLSTATEs to AppError codes with their JSON details', () => {
@@ -21,5 +21,15 @@ describe('ledger SQL errors', () => {
     expect(['40P01', '40001', '23505'].map((code) => isRetryableSqlError({ code }))).toEqual([true, true, true]);
     expect(isRetryableSqlError({ code: 'LDG03' })).toBe(false);
     expect(isRetryableSqlError(new Error('boom'))).toBe(false);
+  });
+});
+
+describe('connection errors', () => {
+  it('recognises a terminated or refused connection, by SQLSTATE or by the driver message', () => {
+    expect(isConnectionSqlError({ code: '57P01', message: 'terminating connection due to administrator command' })).toBe(true);
+    expect(isConnectionSqlError({ code: '08006' })).toBe(true);
+    expect(isConnectionSqlError(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isConnectionSqlError({ code: 'LDG03', message: 'Insufficient balance' })).toBe(false);
+    expect(isConnectionSqlError(new Error('syntax error'))).toBe(false);
   });
 });

@@ -25,6 +25,16 @@ export function sqlStateOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** Connection lost or refused (pg_terminate_backend, restart): whether the statement committed is unknown. */
+const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
+const CONNECTION_MESSAGES = /Connection terminated|connection error|not queryable|terminating connection|ECONNRESET|ECONNREFUSED/i;
+
+export function isConnectionSqlError(error: unknown): boolean {
+  const state = sqlStateOf(error);
+  if (state !== undefined && (CONNECTION_SQLSTATES.has(state) || state.startsWith('08'))) return true;
+  return CONNECTION_MESSAGES.test(String((error as { message?: unknown } | null)?.message ?? ''));
+}
+
 export function isRetryableSqlError(error: unknown): boolean {
   const state = sqlStateOf(error);
   return state !== undefined && RETRYABLE_SQLSTATES.has(state);

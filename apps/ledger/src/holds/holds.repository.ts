@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LedgerSqlClient } from '../database/ledger-sql.client';
+import { HoldCommandBatcher } from './hold-command.batcher';
 
 export type HoldStatus = 'posted' | 'voided' | 'expired';
 
@@ -30,38 +31,41 @@ export interface PlaceHoldInput {
   metadata: Record<string, unknown>;
 }
 
+/** Holds go through the group-commit batcher; the sweeper's expiry is its own bounded transaction. */
 @Injectable()
 export class HoldsRepository {
-  constructor(private readonly sql: LedgerSqlClient) {}
+  constructor(
+    private readonly sql: LedgerSqlClient,
+    private readonly batcher: HoldCommandBatcher,
+  ) {}
 
   async place(input: PlaceHoldInput): Promise<HoldPlaced> {
-    const [row] = await this.sql.query<{ out_amount: string; out_available: string }>(
-      'SELECT out_amount, out_available FROM ledger.create_hold($1, $2::uuid, $3::bigint, $4::bigint, $5::bigint, $6::jsonb)',
-      [input.holdId, input.workspaceId, input.amount.toString(), input.minAmount?.toString() ?? null, input.timeoutMs, JSON.stringify(input.metadata)],
-    );
-    return { amount: BigInt(row!.out_amount), available: BigInt(row!.out_available) };
+    const row = await this.batcher.submit({
+      op: 'create',
+      holdId: input.holdId,
+      workspaceId: input.workspaceId,
+      amount: input.amount.toString(),
+      minAmount: input.minAmount?.toString() ?? null,
+      timeoutMs: input.timeoutMs,
+      metadata: input.metadata,
+    });
+    return { amount: BigInt(row.amount!), available: BigInt(row.available!) };
   }
 
   async capture(holdId: string, amount: bigint, metadata: Record<string, unknown>): Promise<HoldCaptured> {
-    const [row] = await this.sql.query<{ out_status: HoldStatus; out_captured: string; out_released: string; out_overage: string; out_unbilled: string }>(
-      'SELECT out_status, out_captured, out_released, out_overage, out_unbilled FROM ledger.capture_hold($1, $2::bigint, $3::jsonb)',
-      [holdId, amount.toString(), JSON.stringify(metadata)],
-    );
+    const row = await this.batcher.submit({ op: 'capture', holdId, amount: amount.toString(), metadata });
     return {
-      status: row!.out_status,
-      captured: BigInt(row!.out_captured),
-      released: BigInt(row!.out_released),
-      overage: BigInt(row!.out_overage),
-      unbilled: BigInt(row!.out_unbilled),
+      status: row.status as HoldStatus,
+      captured: BigInt(row.captured!),
+      released: BigInt(row.released!),
+      overage: BigInt(row.overage!),
+      unbilled: BigInt(row.unbilled!),
     };
   }
 
   async release(holdId: string, reason: string): Promise<HoldReleased> {
-    const [row] = await this.sql.query<{ out_status: HoldStatus; out_released: string }>(
-      'SELECT out_status, out_released FROM ledger.release_hold($1, $2)',
-      [holdId, reason],
-    );
-    return { status: row!.out_status, released: BigInt(row!.out_released) };
+    const row = await this.batcher.submit({ op: 'release', holdId, reason });
+    return { status: row.status as HoldStatus, released: BigInt(row.released!) };
   }
 
   /** Expires up to `limit` due holds in one transaction; returns how many it expired. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import {
   LedgerAccountOpen,
+  LedgerAuditRun,
   LedgerBalanceGet,
   LedgerHoldCapture,
   LedgerHoldCreate,
@@ -195,6 +196,9 @@ describe('ledger against an in-memory model (property)', () => {
         expect(available(ws) >= 0n).toBe(true);
       }
     }
+    // after every run: Σ balances 0, cached counters = sums recomputed from the journal, no hold resolved twice
+    const audit = await client.request(LedgerAuditRun, {}, 15_000);
+    expect(audit).toMatchObject({ balanced: true, sumMicros: '0', mismatches: [], overdrawnAccounts: [], holdsResolvedMoreThanOnce: 0 });
   }
 
   it('matches the model after every command, and the audit stays balanced', async () => {

@@ -11,6 +11,10 @@ export class CatalogService {
     return this.priceTable.endpointsFor(modelId);
   }
 
+  all(): readonly EndpointPrice[] {
+    return this.priceTable.all();
+  }
+
   toCandidate(endpoint: EndpointPrice): RouteCandidate {
     return { modelId: endpoint.modelId, providerId: endpoint.providerId, upstreamModel: endpoint.upstreamModel };
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CommandRequest, CommandResponse, RouterRouteResolve } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
-import type { EndpointPrice } from '@switchyard/pricing';
+import { AUTO_MODEL_ID, autoCandidates, type EndpointPrice } from '@switchyard/pricing';
 import { CatalogService } from '../catalog/catalog.service';
 
 type ResolveRequest = CommandRequest<typeof RouterRouteResolve>;
@@ -15,9 +15,11 @@ export class RouteResolverService {
   resolve(request: ResolveRequest): ResolveResponse {
     const strategy = request.strategy ?? 'balanced';
     const modelIds = [request.model, ...request.fallbackModels.filter((m) => m !== request.model)];
-    const candidates = modelIds.flatMap((modelId) => this.rank(this.filter(this.catalog.endpointsFor(modelId), request), request));
+    const candidates = modelIds.flatMap((modelId) =>
+      modelId === AUTO_MODEL_ID ? this.filter(autoCandidates(this.catalog.all(), request.needs, request.promptCharacters), request) : this.rank(this.filter(this.catalog.endpointsFor(modelId), request), request),
+    );
     if (candidates.length === 0) {
-      const known = this.catalog.endpointsFor(request.model).length > 0;
+      const known = request.model === AUTO_MODEL_ID || this.catalog.endpointsFor(request.model).length > 0;
       throw known
         ? new AppError('model_not_found', `No provider can serve '${request.model}' with the requested constraints.`, { param: 'model' })
         : new AppError('model_not_found', `The model '${request.model}' does not exist or is not priced.`, { param: 'model' });
@@ -25,10 +27,12 @@ export class RouteResolverService {
     return { requestedModel: request.model, strategy, candidates: candidates.map((c) => this.catalog.toCandidate(c)) };
   }
 
+  /** Chat endpoints (never embedding models) the provider preferences allow, with what the request needs. */
   private filter(endpoints: readonly EndpointPrice[], request: ResolveRequest): EndpointPrice[] {
     const { only, ignore } = request.provider ?? {};
     return endpoints.filter(
       (e) =>
+        !e.supports.has('embeddings') &&
         (!only || only.includes(e.providerId)) &&
         (!ignore || !ignore.includes(e.providerId)) &&
         (!request.needs.tools || e.supports.has('tools')) &&

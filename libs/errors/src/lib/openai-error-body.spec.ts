@@ -15,7 +15,7 @@ describe('error envelopes', () => {
   it('adds help_url to guardrail violations', () => {
     const body = toOpenAiErrorBody(new AppError('model_not_allowed', 'blocked', { suggestedAction: 'pick another model' }));
     expect(body.error.type).toBe('guardrail_violation');
-    expect(body.error.help_url).toContain('model_not_allowed');
+    expect(body.error.help_url).toBe('/docs#guardrails');
     expect(body.error.suggested_action).toBe('pick another model');
   });
 

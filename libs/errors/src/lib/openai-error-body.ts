@@ -17,7 +17,8 @@ export interface OpenAiErrorBody {
   };
 }
 
-const HELP_URL_BASE = 'https://switchyard.dev/docs/errors#';
+/** Where guardrail blocks point (the issue's documented envelope: `"help_url": "/docs#guardrails"`). */
+const GUARDRAILS_HELP_URL = '/docs#guardrails';
 
 /** The OpenAI error envelope every SDK parses; guardrail blocks carry their extra fields. */
 export function toOpenAiErrorBody(error: AppError, requestId?: string): OpenAiErrorBody {
@@ -27,7 +28,7 @@ export function toOpenAiErrorBody(error: AppError, requestId?: string): OpenAiEr
   };
   if (requestId) body.error.request_id = requestId;
   if (error.suggestedAction) body.error.suggested_action = error.suggestedAction;
-  if (entry.type === 'guardrail_violation') body.error.help_url = `${HELP_URL_BASE}${error.code}`;
+  if (entry.type === 'guardrail_violation') body.error.help_url = GUARDRAILS_HELP_URL;
   if (error.details) {
     if (entry.type === 'guardrail_violation') body.error.details = error.details;
     else body.error.metadata = error.details;

@@ -4,8 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connectNatsMicroservice, natsConnectionOptions } from '@switchyard/nats';
 import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
-import { AppError, toOpenAiErrorBody } from '@switchyard/errors';
-import { HttpErrorFilter } from './http-error.filter';
+import { AppError } from '@switchyard/errors';
+import { envelopeForUrl, HttpErrorFilter, type PathErrorEnvelope } from './http-error.filter';
 
 /** The validated env fields every service's bootstrap reads. */
 export interface ServiceBootstrapEnv {
@@ -24,16 +24,19 @@ export interface ServiceBootstrapOptions {
   bodyLimitBytes?: number;
   /** The service answers NATS commands (hybrid app, inheriting the HTTP app's config). */
   answersCommands: boolean;
+  /** Error envelopes of other API dialects by path (OpenAI's everywhere else). */
+  errorEnvelopes?: readonly PathErrorEnvelope[];
 }
 
 /** Starts one service: Fastify HTTP (ops endpoints at least), optional NATS handlers, graceful shutdown. */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
   const bodyLimitBytes = options.bodyLimitBytes ?? 1_048_576;
   const adapter = new FastifyAdapter({ bodyLimit: bodyLimitBytes, trustProxy: true, return503OnClosing: true });
-  refuseOversizedBodies(adapter, bodyLimitBytes);
+  const errorEnvelopes = options.errorEnvelopes ?? [];
+  refuseOversizedBodies(adapter, bodyLimitBytes, errorEnvelopes);
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { bufferLogs: true });
   app.useLogger(app.get(PinoNestLogger));
-  app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalFilters(new HttpErrorFilter(undefined, errorEnvelopes));
   app.enableShutdownHooks();
   const { env } = options;
   if (options.answersCommands) {
@@ -59,13 +62,13 @@ function boundShutdown(graceMs: number): void {
  * Answers an oversized body with 413 in the envelope only after reading it (up to a bound): replying and
  * closing while the client still uploads makes clients see EPIPE instead of the error.
  */
-function refuseOversizedBodies(adapter: FastifyAdapter, bodyLimitBytes: number): void {
+function refuseOversizedBodies(adapter: FastifyAdapter, bodyLimitBytes: number, errorEnvelopes: readonly PathErrorEnvelope[]): void {
   const drainBytesMax = bodyLimitBytes * 16;
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     const declaredBytes = Number(request.headers['content-length'] ?? 0);
     if (!(declaredBytes > bodyLimitBytes)) return done();
     const error = new AppError('request_too_large', `Request body is ${declaredBytes} bytes; the limit is ${bodyLimitBytes} bytes.`);
-    const refuse = () => void reply.code(413).header('content-type', 'application/json').header('connection', 'close').send(toOpenAiErrorBody(error));
+    const refuse = () => void reply.code(413).header('content-type', 'application/json').header('connection', 'close').send(envelopeForUrl(request.url, errorEnvelopes)(error, undefined));
     if (declaredBytes > drainBytesMax) return refuse();
     request.raw.once('end', refuse);
     request.raw.once('error', refuse);

@@ -33,11 +33,27 @@ export function toHttpAppError(error: unknown): AppError {
 /** Renders an error body in one API dialect (OpenAI by default; surfaces pass their own). */
 export type ErrorEnvelope = (error: AppError, requestId: string | undefined) => unknown;
 
+/** Envelopes by URL path, for errors raised before a route's own filter can run (bad JSON, oversized bodies). */
+export interface PathErrorEnvelope {
+  path: RegExp;
+  envelope: ErrorEnvelope;
+}
+
+/** The envelope for a URL: the first matching path's, else OpenAI's. */
+export function envelopeForUrl(url: string, byPath: readonly PathErrorEnvelope[]): ErrorEnvelope {
+  const path = url.split('?', 1)[0];
+  return byPath.find((entry) => entry.path.test(path))?.envelope ?? toOpenAiErrorBody;
+}
+
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
 
-  constructor(private readonly envelope: ErrorEnvelope = toOpenAiErrorBody) {}
+  /** `envelope`: this filter's dialect; a global filter passes none and picks by path from `byPath`. */
+  constructor(
+    private readonly envelope?: ErrorEnvelope,
+    private readonly byPath: readonly PathErrorEnvelope[] = [],
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw error;
@@ -52,6 +68,6 @@ export class HttpErrorFilter implements ExceptionFilter {
       reply.raw.end();
       return;
     }
-    void reply.code(appError.httpStatus).header('Content-Type', 'application/json').send(this.envelope(appError, requestId));
+    void reply.code(appError.httpStatus).header('Content-Type', 'application/json').send((this.envelope ?? envelopeForUrl(request.url, this.byPath))(appError, requestId));
   }
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 const MicrosPerMtok = z.number().int().min(0).max(1_000_000_000_000);
 export const CAPABILITIES = ['tools', 'vision', 'json_object', 'json_schema', 'reasoning', 'embeddings', 'pdf'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
+export type AutoRouting = 'candidate' | 'last_resort';
 
 /** One provider endpoint for a model: integer micro-USD per million tokens, never floats. */
 export const EndpointPriceSchema = z.object({
@@ -15,8 +16,14 @@ export const EndpointPriceSchema = z.object({
   request_micros: z.number().int().min(0).optional(),
   image_micros: z.number().int().min(0).optional(),
   context_tokens_max: z.number().int().min(1),
-  output_tokens_max: z.number().int().min(1),
+  /** 0 only for embedding models, which produce no output tokens. */
+  output_tokens_max: z.number().int().min(0),
   supports: z.array(z.enum(CAPABILITIES)).default([]),
+  /** Whether `model: "auto"` may pick this endpoint first, or only when nothing else can serve (the offline demo). */
+  auto_routing: z.enum(['candidate', 'last_resort']).default('candidate'),
+}).refine((price) => price.output_tokens_max >= 1 || price.supports.includes('embeddings'), {
+  message: 'output_tokens_max must be at least 1 for a chat model',
+  path: ['output_tokens_max'],
 });
 
 export const ProviderPriceFileSchema = z.object({

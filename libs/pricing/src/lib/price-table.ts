@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Capability } from './price-table.schema';
+import type { AutoRouting, Capability } from './price-table.schema';
 import { ProviderPriceFileSchema } from './price-table.schema';
 
 /** Everything needed to price and route one (model, provider) endpoint; money in bigint micros. */
@@ -18,6 +18,8 @@ export interface EndpointPrice {
   contextTokensMax: number;
   outputTokensMax: number;
   supports: ReadonlySet<Capability>;
+  /** `model: "auto"` ranks `last_resort` endpoints after every other candidate; absent means `candidate`. */
+  autoRouting?: AutoRouting;
 }
 
 export const DEFAULT_PRICE_DATA_DIR = join(__dirname, '..', '..', 'data');
@@ -59,6 +61,7 @@ export class PriceTable {
           contextTokensMax: price.context_tokens_max,
           outputTokensMax: price.output_tokens_max,
           supports: new Set(price.supports),
+          autoRouting: price.auto_routing,
         });
       }
     }

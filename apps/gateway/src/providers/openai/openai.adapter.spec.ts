@@ -5,10 +5,16 @@ import { AppError } from '@switchyard/errors';
 import { mulberry32, replayHttp, replayResponse, splitAtRandom } from '../../streaming/split-replay';
 import type { UpstreamHttpClient, UpstreamRequest, UpstreamResponse } from '../../upstream/upstream-http.client';
 import type { CanonicalDelta, ToolCallDelta } from '../provider-adapter';
-import { OpenAiAdapter } from './openai.adapter';
-import { openAiHttpError, retryAfterMs } from './openai.errors';
-import { toOpenAiRequestBody } from './openai.request';
-import { fromOpenAiCompletion } from './openai.response';
+import { OpenAiCompatibleAdapter } from '../openai-compatible/openai-compatible.adapter';
+import { openAiCompatibleHttpError } from '../openai-compatible/openai-compatible.errors';
+import { toOpenAiCompatibleRequestBody } from '../openai-compatible/openai-compatible.request';
+import { fromOpenAiCompatibleCompletion } from '../openai-compatible/openai-compatible.response';
+import { retryAfterHeaderMs as retryAfterMs } from '../upstream-error';
+import { OPENAI_PROVIDER } from './openai.provider';
+
+const openAiHttpError = (status: number, body: string, retryAfter: string | undefined) => openAiCompatibleHttpError(status, body, retryAfter, 'openai');
+const toOpenAiRequestBody = (request: ChatRequest, model: string, stream: boolean) => toOpenAiCompatibleRequestBody(request, model, stream, OPENAI_PROVIDER.quirks);
+const fromOpenAiCompletion = (body: unknown) => fromOpenAiCompatibleCompletion(body);
 
 const fixture = (name: string) => readFileSync(join(__dirname, '__fixtures__', name));
 
@@ -24,7 +30,7 @@ function fakeHttp(reply: () => UpstreamResponse): { http: UpstreamHttpClient; se
 
 const adapterFor = (reply: () => UpstreamResponse) => {
   const { http, sent } = fakeHttp(reply);
-  return { adapter: new OpenAiAdapter(http, { apiKey: 'sk-test-upstream', baseUrl: 'http://upstream.test/v1/', timeoutMs: 5_000 }), sent };
+  return { adapter: new OpenAiCompatibleAdapter(http, OPENAI_PROVIDER, { apiKey: 'sk-test-upstream', baseUrl: 'http://upstream.test/v1/', timeoutMs: 5_000 }), sent };
 };
 
 const request: ChatRequest = { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 50 } as ChatRequest;
@@ -60,7 +66,7 @@ function mergeToolCalls(deltas: CanonicalDelta[]): Array<{ id?: string; name?: s
   return calls;
 }
 
-describe('OpenAiAdapter on recorded fixtures (no network)', () => {
+describe('the OpenAI-compatible adapter configured for OpenAI, on recorded fixtures (no network)', () => {
   describe('request', () => {
     it('sends the upstream model, our key, the gateway-lowered max_tokens; streams ask for usage', async () => {
       const { adapter, sent } = adapterFor(() => response(200, [fixture('chat.stream.sse')]));
@@ -224,7 +230,7 @@ describe('OpenAiAdapter on recorded fixtures (no network)', () => {
 
     it('transport failures before a response still name the provider', async () => {
       const http = { post: async () => Promise.reject(new AppError('upstream_error', 'Could not reach the provider.')) } as unknown as UpstreamHttpClient;
-      const adapter = new OpenAiAdapter(http, { apiKey: 'k', baseUrl: 'http://x/v1', timeoutMs: 1_000 });
+      const adapter = new OpenAiCompatibleAdapter(http, OPENAI_PROVIDER, { apiKey: 'k', baseUrl: 'http://x/v1', timeoutMs: 1_000 });
       const error = await failure(adapter.complete(request, 'gpt-4o-mini', new AbortController().signal));
       expect(error.details).toEqual({ provider: 'openai', upstream_status: null });
     });

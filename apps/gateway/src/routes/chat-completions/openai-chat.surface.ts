@@ -2,6 +2,7 @@ import type { ChatChunkBody, ChatCompletionBody, FinishReason, TokenUsage } from
 import { type AppError, ERROR_TABLE } from '@switchyard/errors';
 import type { ResponseSurface, ServedResponse, SseEvent, SurfaceStreamWriter } from '../../completion/response-surface';
 import { toUsageBody } from '../../metering/usage-body';
+import { toUrlCitations } from '../../plugins/web-search/url-citations';
 import type { CanonicalCompletion, CanonicalDelta } from '../../providers/provider-adapter';
 
 /** The OpenAI chat-completions dialect (OpenRouter flavour: `provider`, `reasoning`, `usage.cost`). */
@@ -25,12 +26,13 @@ export const openAiChatSurface: ResponseSurface = {
             content: completion.content,
             ...(completion.toolCalls ? { tool_calls: completion.toolCalls } : {}),
             ...(completion.reasoning ? { reasoning: completion.reasoning } : {}),
+            ...(served.sources.length ? { annotations: toUrlCitations(served.sources, completion.content) } : {}),
           },
           finish_reason: completion.finishReason,
           logprobs: null,
         },
       ],
-      usage: toUsageBody(completion.usage, served.price, served.markupBasisPoints),
+      usage: toUsageBody(completion.usage, served.price, served.markupBasisPoints, served.fees),
       system_fingerprint: null,
     };
   },
@@ -44,12 +46,14 @@ export const openAiChatSurface: ResponseSurface = {
 class OpenAiChatStreamWriter implements SurfaceStreamWriter {
   private roleSent = false;
   private finishSent = false;
+  private answer = '';
 
   constructor(private readonly served: ServedResponse) {}
 
   delta(delta: Exclude<CanonicalDelta, { type: 'usage' }>): SseEvent[] {
     switch (delta.type) {
       case 'content':
+        if (this.served.sources.length) this.answer += delta.text;
         return [this.chunk({ content: delta.text })];
       case 'reasoning':
         return [this.chunk({ reasoning: delta.text })];
@@ -62,8 +66,11 @@ class OpenAiChatStreamWriter implements SurfaceStreamWriter {
   }
 
   finish(usage: TokenUsage, finishReason: FinishReason | undefined): SseEvent[] {
-    const events = this.finishSent ? [] : [this.chunk({}, finishReason ?? 'stop')];
-    events.push({ data: { ...this.base(), choices: [], usage: toUsageBody(usage, this.served.price, this.served.markupBasisPoints) } });
+    const events: SseEvent[] = [];
+    // Citations need the whole answer (for link spans), so they follow its last content chunk.
+    if (this.served.sources.length) events.push(this.chunk({ annotations: toUrlCitations(this.served.sources, this.answer) }));
+    if (!this.finishSent) events.push(this.chunk({}, finishReason ?? 'stop'));
+    events.push({ data: { ...this.base(), choices: [], usage: toUsageBody(usage, this.served.price, this.served.markupBasisPoints, this.served.fees) } });
     return events;
   }
 
@@ -72,7 +79,7 @@ class OpenAiChatStreamWriter implements SurfaceStreamWriter {
     const body: ChatChunkBody = {
       ...this.base(),
       choices: [{ index: 0, delta: {}, finish_reason: 'error' }],
-      usage: toUsageBody(usage, this.served.price, this.served.markupBasisPoints),
+      usage: toUsageBody(usage, this.served.price, this.served.markupBasisPoints, this.served.fees),
       error: { message: error.message, code: error.code, type: ERROR_TABLE[error.code].type, ...(error.details ? { metadata: error.details } : {}) },
     };
     return [{ data: body }];

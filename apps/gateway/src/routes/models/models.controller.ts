@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { type EndpointPrice, PriceTable } from '@switchyard/pricing';
+import { AUTO_MODEL_ID, autoCandidates, type EndpointPrice, PriceTable } from '@switchyard/pricing';
 import { ProviderRegistry } from '../../providers/provider-registry';
 
 const MODELS_CREATED_AT = 1_735_689_600; // 2025-01-01, a stable `created` for catalog entries
@@ -22,11 +22,9 @@ export class ModelsController {
 
   @Get(['v1/models', 'api/v1/models'])
   list() {
+    const endpointsEnabled = this.priceTable.all().filter((endpoint) => this.providers.isEnabled(endpoint.providerId));
     const byModel = new Map<string, EndpointPrice[]>();
-    for (const endpoint of this.priceTable.all()) {
-      if (!this.providers.isEnabled(endpoint.providerId)) continue;
-      byModel.set(endpoint.modelId, [...(byModel.get(endpoint.modelId) ?? []), endpoint]);
-    }
+    for (const endpoint of endpointsEnabled) byModel.set(endpoint.modelId, [...(byModel.get(endpoint.modelId) ?? []), endpoint]);
     const data = [...byModel.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([modelId, endpoints]) => {
@@ -52,6 +50,28 @@ export class ModelsController {
           },
         };
       });
-    return { object: 'list' as const, data };
+    const auto = this.autoEntry(endpointsEnabled);
+    return { object: 'list' as const, data: auto ? [auto, ...data] : data };
+  }
+
+  /**
+   * `auto` lets the gateway choose (the router's rule: cheapest enabled endpoint with what the request needs).
+   * Its price depends on the model chosen, so pricing says "-1" as OpenRouter does; `cost` in usage is exact.
+   */
+  private autoEntry(endpoints: EndpointPrice[]) {
+    const chat = autoCandidates(endpoints, { tools: false, vision: false, jsonSchema: false });
+    if (chat.length === 0) return undefined;
+    return {
+      id: AUTO_MODEL_ID,
+      object: 'model' as const,
+      created: MODELS_CREATED_AT,
+      owned_by: 'switchyard',
+      description: 'Routes each request to the cheapest enabled model that supports what it needs (tools, vision, json_schema).',
+      context_length: Math.max(...chat.map((e) => e.contextTokensMax)),
+      max_output: Math.max(...chat.map((e) => e.outputTokensMax)),
+      capabilities: [...new Set(chat.flatMap((e) => [...e.supports]))].sort(),
+      providers: [...new Set(chat.map((e) => e.providerId))].sort(),
+      pricing: { prompt: '-1', completion: '-1' },
+    };
   }
 }

@@ -36,7 +36,7 @@ export const GatewayRequestCompleted = defineEvent({
     requestedModel: z.string(),
     modelId: z.string().nullable(),
     providerId: z.string().nullable(),
-    surface: z.enum(['openai', 'anthropic', 'gemini', 'embeddings']),
+    surface: z.enum(['openai', 'anthropic', 'gemini', 'embeddings', 'passthrough']),
     streamed: z.boolean(),
     outcome: z.enum(['succeeded', 'failed', 'client_aborted']),
     usage: TokenUsageSchema,
@@ -48,5 +48,10 @@ export const GatewayRequestCompleted = defineEvent({
     latencyMs: z.number().int().min(0),
     ttftMs: z.number().int().min(0).nullable(),
     endUserId: z.string().max(256).nullable().default(null),
+    /** App attribution from `X-Title` / `HTTP-Referer` (OpenRouter's headers), when the client sent them. */
+    appTitle: z.string().max(200).nullish(),
+    appReferer: z.string().max(500).nullish(),
+    /** The routing strategy asked for (header or `provider.sort`), if any. */
+    strategy: z.string().max(50).nullish(),
   }),
 });

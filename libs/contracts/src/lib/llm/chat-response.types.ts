@@ -12,6 +12,14 @@ export interface ChatUsageBody {
   /** Cost in USD as a decimal string rendered from exact micros (never a float). */
   cost?: string;
   cost_micros?: string;
+  /** Searches run for the web plugin (each charged the web-search fee). */
+  server_tool_use?: { web_search_requests: number };
+}
+
+/** OpenRouter-style citation of a web-search source. */
+export interface UrlCitationAnnotation {
+  type: 'url_citation';
+  url_citation: { url: string; title: string; content: string; start_index?: number; end_index?: number };
 }
 
 export interface ChatCompletionBody {
@@ -22,7 +30,7 @@ export interface ChatCompletionBody {
   provider?: string;
   choices: Array<{
     index: number;
-    message: { role: 'assistant'; content: string | null; tool_calls?: ToolCall[]; refusal?: string | null; reasoning?: string | null };
+    message: { role: 'assistant'; content: string | null; tool_calls?: ToolCall[]; refusal?: string | null; reasoning?: string | null; annotations?: UrlCitationAnnotation[] };
     finish_reason: FinishReason | null;
     logprobs?: unknown;
   }>;
@@ -42,6 +50,7 @@ export interface ChatChunkBody {
       role?: 'assistant';
       content?: string | null;
       reasoning?: string | null;
+      annotations?: UrlCitationAnnotation[];
       tool_calls?: Array<{ index: number; id?: string; type?: 'function'; function?: { name?: string; arguments?: string } }>;
     };
     finish_reason: FinishReason | null;

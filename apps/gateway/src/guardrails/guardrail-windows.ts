@@ -1,0 +1,31 @@
+/** Fixed windows in UTC: counters are keyed by their window, so every replica agrees on when one resets. */
+export interface Window {
+  /** Part of the counter key. */
+  id: string;
+  /** When the window ends (ms since epoch). */
+  endsAtMs: number;
+}
+
+export const MINUTE_MS = 60_000;
+export const DAY_MS = 86_400_000;
+
+export function minuteWindow(nowMs: number): Window {
+  const index = Math.floor(nowMs / MINUTE_MS);
+  return { id: `m${index}`, endsAtMs: (index + 1) * MINUTE_MS };
+}
+
+export function dayWindow(nowMs: number): Window {
+  const index = Math.floor(nowMs / DAY_MS);
+  return { id: new Date(index * DAY_MS).toISOString().slice(0, 10), endsAtMs: (index + 1) * DAY_MS };
+}
+
+export function monthWindow(nowMs: number): Window {
+  const now = new Date(nowMs);
+  const endsAtMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  return { id: now.toISOString().slice(0, 7), endsAtMs };
+}
+
+/** Counters outlive their window a little so a late settlement still finds them. */
+export function counterTtlMs(window: Window, nowMs: number): number {
+  return Math.max(1_000, window.endsAtMs - nowMs) + MINUTE_MS;
+}

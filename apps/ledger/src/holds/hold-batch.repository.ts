@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { HoldCommand, HoldCommandOutcome } from './hold-command';
+
+interface BatchRow {
+  out_index: number;
+  out_result: Record<string, string> | null;
+  out_error_code: string | null;
+  out_error_message: string | null;
+  out_error_detail: string | null;
+}
+
+/** Runs one batch of hold commands as one statement, so one transaction and one commit. */
+@Injectable()
+export class HoldBatchRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Raw SQL errors escape (the batcher decides what to retry); per-command errors come back as outcomes. */
+  async execute(commands: HoldCommand[]): Promise<HoldCommandOutcome[]> {
+    const rows = (await this.dataSource.query(
+      'SELECT out_index, out_result, out_error_code, out_error_message, out_error_detail FROM ledger.execute_hold_batch($1::jsonb)',
+      [JSON.stringify(commands)],
+    )) as BatchRow[];
+    if (rows.length !== commands.length) throw new Error(`hold batch answered ${rows.length} rows for ${commands.length} commands`);
+    return rows.map((row) =>
+      row.out_error_code === null
+        ? { ok: true, result: row.out_result ?? {} }
+        : { ok: false, error: { code: row.out_error_code, message: row.out_error_message ?? row.out_error_code, detail: row.out_error_detail || null } },
+    );
+  }
+}
