@@ -11,6 +11,10 @@ import { ChargeRepository } from './settlement/charge.repository';
 import { LedgerHoldsClient } from './settlement/ledger-holds.client';
 import { RequestCompletedConsumer } from './settlement/request-completed.consumer';
 import { SettlementService } from './settlement/settlement.service';
+import { BillingQueriesController } from './request-log/billing-queries.controller';
+import { RequestLogRepository } from './request-log/request-log.repository';
+import { RequestLogService } from './request-log/request-log.service';
+import { UsageReportService } from './usage/usage-report.service';
 import { UsageController } from './usage/usage.controller';
 import { UsageRepository } from './usage/usage.repository';
 
@@ -25,7 +29,7 @@ export class AppModule {
         NatsModule.forRoot(natsConnectionOptions('billing', env)),
         billingDatabaseModule(env),
       ],
-      controllers: [UsageController],
+      controllers: [UsageController, BillingQueriesController],
       providers: [
         { provide: BILLING_ENV, useValue: env },
         // Prices are validated at boot: a bad price file stops the service instead of billing wrong.
@@ -38,6 +42,9 @@ export class AppModule {
         BillingMetrics,
         ChargeRepository,
         UsageRepository,
+        UsageReportService,
+        RequestLogRepository,
+        RequestLogService,
         LedgerHoldsClient,
         SettlementService,
         RequestCompletedConsumer,

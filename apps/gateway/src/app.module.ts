@@ -38,6 +38,7 @@ import { GeminiGenerateContentController } from './routes/gemini-generate-conten
 import { EmbeddingsController } from './routes/embeddings/embeddings.controller';
 import { EmbeddingsService } from './routes/embeddings/embeddings.service';
 import { ModelsController } from './routes/models/models.controller';
+import { UsageRoutesModule } from './routes/usage/usage-routes.module';
 import { UpstreamHttpClient } from './upstream/upstream-http.client';
 
 @Module({})
@@ -51,6 +52,7 @@ export class AppModule {
         NatsModule.forRoot(natsConnectionOptions('gateway', env)),
         RedisModule.forRoot({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }),
         gatewayDatabaseModule(env),
+        UsageRoutesModule.forRoot(env),
         TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity]),
       ],
       controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, PassthroughController],

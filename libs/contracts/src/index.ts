@@ -8,3 +8,5 @@ export * from './lib/ledger/ledger-commands';
 export * from './lib/ledger/ledger-reports';
 export * from './lib/router/route-resolve.command';
 export * from './lib/gateway/request-completed.event';
+export * from './lib/billing/request-log.schema';
+export * from './lib/billing/billing-queries';

@@ -4,3 +4,4 @@ export * from './lib/typeorm-options';
 export * from './lib/redis.module';
 export * from './lib/database-readiness';
 export * from './lib/service-database.module';
+export * from './lib/pool-client-errors.guard';

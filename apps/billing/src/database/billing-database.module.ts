@@ -1,7 +1,9 @@
 import { ServiceDatabaseModule } from '@switchyard/database';
 import { BILLING_SCHEMA, type BillingEnv } from '../config/billing.env';
+import { RequestLogEntity } from '../request-log/request-log.entity';
 import { ChargeEntity } from '../settlement/charge.entity';
 import { CreateCharges1732300000000 } from './migrations/1732300000000-create-charges.migration';
+import { CreateRequestLogs1734200000000 } from './migrations/1734200000000-create-request-logs.migration';
 
 /** The billing schema, migrated before anything consumes. */
 export function billingDatabaseModule(env: BillingEnv) {
@@ -9,8 +11,8 @@ export function billingDatabaseModule(env: BillingEnv) {
     url: env.DATABASE_URL,
     schema: BILLING_SCHEMA,
     poolMax: env.DATABASE_POOL_MAX,
-    entities: [ChargeEntity],
-    migrations: [CreateCharges1732300000000],
+    entities: [ChargeEntity, RequestLogEntity],
+    migrations: [CreateCharges1732300000000, CreateRequestLogs1734200000000],
     runMigrations: env.RUN_MIGRATIONS,
   });
 }

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { type NewRequestLog, RequestLogEntity } from '../request-log/request-log.entity';
 import { ChargeEntity } from './charge.entity';
 
 export type NewCharge = Omit<ChargeEntity, 'createdAt'>;
 
-/** The charges table: the consumer's inbox (one row per request id). */
+/** The charges table (the consumer's inbox, one row per request id) and, with each charge, its request log row. */
 @Injectable()
 export class ChargeRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -13,16 +14,16 @@ export class ChargeRepository {
     return this.dataSource.getRepository(ChargeEntity).exists({ where: { requestId } });
   }
 
-  /** Inserts unless a row for the request is already there; true when this call wrote it. */
-  async insertIfAbsent(charge: NewCharge): Promise<boolean> {
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .insert()
-      .into(ChargeEntity)
-      .values(charge)
-      .orIgnore()
-      .returning(['requestId'])
-      .execute();
-    return Array.isArray(result.raw) && result.raw.length === 1;
+  /**
+   * Inserts the charge and its log row in one transaction, unless the request is already charged; true when
+   * this call wrote them. A log row never exists without its charge, nor a charge (written here) without its log.
+   */
+  async recordIfAbsent(charge: NewCharge, log: NewRequestLog): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager.createQueryBuilder().insert().into(ChargeEntity).values(charge).orIgnore().returning(['requestId']).execute();
+      const inserted = Array.isArray(result.raw) && result.raw.length === 1;
+      if (inserted) await manager.createQueryBuilder().insert().into(RequestLogEntity).values(log).execute();
+      return inserted;
+    });
   }
 }

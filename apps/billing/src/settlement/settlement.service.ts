@@ -1,14 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EventPayload, GatewayRequestCompleted } from '@switchyard/contracts';
 import { SettlementPolicy } from '../costing/settlement.policy';
+import { requestLogFromEvent } from '../request-log/request-log.mapper';
 import { BillingMetrics } from './billing.metrics';
-import { ChargeRepository } from './charge.repository';
+import { ChargeRepository, type NewCharge } from './charge.repository';
 import { LedgerHoldsClient } from './ledger-holds.client';
 
 type CompletedRequest = EventPayload<typeof GatewayRequestCompleted>;
 
 /**
- * Settles one completed request exactly once: price it, resolve its hold in the ledger, then record the charge.
+ * Settles one completed request exactly once: price it, resolve its hold in the ledger, then record the charge
+ * and its request log row together.
  * The ledger call comes first and is idempotent by holdId; the charge row is the inbox that makes redeliveries no-ops.
  */
 @Injectable()
@@ -50,7 +52,7 @@ export class SettlementService {
 
     const settlement = decision.kind === 'capture' ? 'captured' : 'released';
     const costMicros = decision.kind === 'capture' ? decision.amountMicros : 0n;
-    const inserted = await this.charges.insertIfAbsent({
+    const charge: NewCharge = {
       requestId: request.requestId,
       holdId: request.holdId,
       workspaceId: request.workspaceId,
@@ -68,7 +70,9 @@ export class SettlementService {
       settlement,
       ledgerStatus,
       completedAt: new Date(request.completedAt),
-    });
+    };
+    // The log row goes in the charge's transaction: usage, logs and generations never disagree with billing.
+    const inserted = await this.charges.recordIfAbsent(charge, requestLogFromEvent(request));
     if (inserted) this.metrics.recordCharge(settlement, costMicros);
   }
 }

@@ -1,3 +1,4 @@
+import type { UsageReportWire } from './usage-report.service';
 import { Uuid } from '@switchyard/contracts';
 import { z } from 'zod';
 
@@ -20,11 +21,5 @@ export interface UsageTotals {
   costMicros: string;
 }
 
-export interface UsageReport {
-  workspaceId: string;
-  days: number;
-  since: string;
-  totals: UsageTotals;
-  byDay: Array<UsageTotals & { day: string }>;
-  byModel: Array<UsageTotals & { modelId: string | null; providerId: string | null }>;
-}
+/** The HTTP report: the workspace and the same report as `billing.usage.query` answers. */
+export type UsageReport = { workspaceId: string } & UsageReportWire;

@@ -15,18 +15,30 @@ interface TotalsRow {
 
 const TOTALS = `
   count(*)::bigint AS requests,
-  coalesce(sum(prompt_tokens), 0)::bigint AS prompt_tokens,
-  coalesce(sum(completion_tokens), 0)::bigint AS completion_tokens,
-  coalesce(sum(cached_prompt_tokens), 0)::bigint AS cached_prompt_tokens,
-  coalesce(sum(cache_write_tokens), 0)::bigint AS cache_write_tokens,
-  coalesce(sum(reasoning_tokens), 0)::bigint AS reasoning_tokens,
-  coalesce(sum(web_search_requests), 0)::bigint AS web_search_requests,
-  coalesce(sum(cost_micros), 0)::text AS cost_micros`;
+  coalesce(sum(c.prompt_tokens), 0)::bigint AS prompt_tokens,
+  coalesce(sum(c.completion_tokens), 0)::bigint AS completion_tokens,
+  coalesce(sum(c.cached_prompt_tokens), 0)::bigint AS cached_prompt_tokens,
+  coalesce(sum(c.cache_write_tokens), 0)::bigint AS cache_write_tokens,
+  coalesce(sum(c.reasoning_tokens), 0)::bigint AS reasoning_tokens,
+  coalesce(sum(c.web_search_requests), 0)::bigint AS web_search_requests,
+  coalesce(sum(c.cost_micros), 0)::text AS cost_micros`;
 
-// Windows start at a UTC day boundary so the per-day buckets are whole days.
-const WINDOW = `workspace_id = $1 AND completed_at >= $2`;
+// Windows start at a UTC day boundary so the per-day buckets are whole days. Every charge counts once; the
+// request log (end user, app) is joined for the dimensions only it knows.
+const FROM = `billing.charges c LEFT JOIN billing.request_logs l ON l.request_id = c.request_id`;
+const WINDOW = `c.workspace_id = $1 AND c.completed_at >= $2`;
 
-function toTotals(row: TotalsRow): UsageTotals {
+/** The dimensions usage is broken down by: column expressions and the names they are reported under. */
+const DIMENSIONS = {
+  model: { modelId: 'c.model_id', providerId: 'c.provider_id' },
+  key: { apiKeyId: 'c.api_key_id' },
+  endUser: { endUserId: 'l.end_user_id' },
+  app: { appTitle: 'l.app_title', appReferer: 'l.app_referer' },
+} as const;
+export type UsageDimension = keyof typeof DIMENSIONS;
+export type DimensionKeys<D extends UsageDimension> = { [K in keyof (typeof DIMENSIONS)[D]]: string | null };
+
+export function toTotals(row: TotalsRow): UsageTotals {
   return {
     requests: Number(row.requests),
     promptTokens: Number(row.prompt_tokens),
@@ -39,31 +51,39 @@ function toTotals(row: TotalsRow): UsageTotals {
   };
 }
 
-/** Spend aggregates over the charges table (per workspace, per time window), served by the usage endpoint. */
+/** Spend aggregates over the charges (per workspace, per time window), for the usage endpoint and query. */
 @Injectable()
 export class UsageRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async totals(workspaceId: string, since: Date): Promise<UsageTotals> {
-    const [row] = (await this.dataSource.query(`SELECT ${TOTALS} FROM billing.charges WHERE ${WINDOW}`, [workspaceId, since])) as TotalsRow[];
+    const [row] = (await this.dataSource.query(`SELECT ${TOTALS} FROM billing.charges c WHERE ${WINDOW}`, [workspaceId, since])) as TotalsRow[];
     return toTotals(row);
   }
 
   async byDay(workspaceId: string, since: Date): Promise<Array<UsageTotals & { day: string }>> {
     const rows = (await this.dataSource.query(
-      `SELECT to_char(date_trunc('day', completed_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, ${TOTALS}
-         FROM billing.charges WHERE ${WINDOW} GROUP BY 1 ORDER BY 1`,
+      `SELECT to_char(date_trunc('day', c.completed_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, ${TOTALS}
+         FROM billing.charges c WHERE ${WINDOW} GROUP BY 1 ORDER BY 1`,
       [workspaceId, since],
     )) as Array<TotalsRow & { day: string }>;
     return rows.map((row) => ({ day: row.day, ...toTotals(row) }));
   }
 
-  async byModel(workspaceId: string, since: Date): Promise<Array<UsageTotals & { modelId: string | null; providerId: string | null }>> {
+  /** Groups by one dimension, highest cost first (then most requests), at most `limit` groups. */
+  async by<D extends UsageDimension>(dimension: D, workspaceId: string, since: Date, limit: number): Promise<Array<UsageTotals & DimensionKeys<D>>> {
+    const columns = Object.entries(DIMENSIONS[dimension]) as Array<[string, string]>;
+    const keys = columns.map(([, expression], index) => `${expression} AS k${index}`).join(', ');
+    const groupBy = columns.map((_, index) => `k${index}`).join(', ');
+    const tieBreak = columns.map((_, index) => `k${index} NULLS LAST`).join(', ');
     const rows = (await this.dataSource.query(
-      `SELECT model_id, provider_id, ${TOTALS}
-         FROM billing.charges WHERE ${WINDOW} GROUP BY model_id, provider_id ORDER BY sum(cost_micros) DESC, model_id NULLS LAST, provider_id NULLS LAST`,
-      [workspaceId, since],
-    )) as Array<TotalsRow & { model_id: string | null; provider_id: string | null }>;
-    return rows.map((row) => ({ modelId: row.model_id, providerId: row.provider_id, ...toTotals(row) }));
+      `SELECT ${keys}, ${TOTALS} FROM ${FROM} WHERE ${WINDOW}
+         GROUP BY ${groupBy} ORDER BY sum(c.cost_micros) DESC, count(*) DESC, ${tieBreak} LIMIT $3`,
+      [workspaceId, since, limit],
+    )) as Array<TotalsRow & Record<string, string | null>>;
+    return rows.map((row) => {
+      const named = Object.fromEntries(columns.map(([name], index) => [name, row[`k${index}`] ?? null])) as DimensionKeys<D>;
+      return { ...named, ...toTotals(row) };
+    });
   }
 }

@@ -42,6 +42,12 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
   WEB_SEARCH_STYLE: z.enum(['searxng', 'brave']).default('searxng'),
   WEB_SEARCH_API_KEY: z.string().min(1).optional(),
   WEB_SEARCH_TIMEOUT_MS: ms(100, 60_000, 5_000),
+  /** Credit every new workspace gets, booked from the promotions account ($0.50; 0 turns it off). */
+  STARTER_CREDIT_MICROS: z
+    .string()
+    .regex(/^\d{1,12}$/, 'must be a non-negative integer amount of micro-USD')
+    .default('500000')
+    .transform((value) => BigInt(value)),
   /** Must equal billing's WEB_SEARCH_FEE_MICROS: the hold covers the fee billing will charge. */
   WEB_SEARCH_FEE_MICROS: z
     .string()

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
 import { microsToUsd } from '@switchyard/money';
 import { ApiKeyCache } from '../auth/api-key.cache';
 import { generateApiKey } from '../auth/api-key.codec';
 import { ApiKeysRepository } from '../auth/api-keys.repository';
+import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { LedgerClient } from '../metering/ledger.client';
 import { UuidParamSchema } from './management.schemas';
 import { WorkspacesRepository } from './workspaces.repository';
@@ -17,17 +18,25 @@ export class ManagementService {
     private readonly keys: ApiKeysRepository,
     private readonly keyCache: ApiKeyCache,
     private readonly ledger: LedgerClient,
+    @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {}
 
   /** Ledger accounts first (idempotent), then the row: a ledger outage leaves nothing half-created. */
   async createWorkspace(name: string, creditMicros: bigint | undefined) {
     const id = randomUUID();
     await this.ledger.openAccounts(id);
+    if (this.env.STARTER_CREDIT_MICROS > 0n) await this.ledger.grantStarterCredit(id, this.env.STARTER_CREDIT_MICROS);
     if (creditMicros && creditMicros > 0n) {
       await this.ledger.grant(id, creditMicros, `workspace-initial-credit:${id}`, { workspaceId: id, source: 'admin.workspace.create' });
     }
     const workspace = await this.workspaces.insert(id, name);
-    return { id: workspace.id, name: workspace.name, created_at: workspace.createdAt.toISOString(), credit_micros: (creditMicros ?? 0n).toString() };
+    return {
+      id: workspace.id,
+      name: workspace.name,
+      created_at: workspace.createdAt.toISOString(),
+      credit_micros: (creditMicros ?? 0n).toString(),
+      starter_credit_micros: this.env.STARTER_CREDIT_MICROS.toString(),
+    };
   }
 
   async createKey(workspaceId: string, name: string, expiresAt: string | undefined) {

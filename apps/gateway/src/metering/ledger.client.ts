@@ -56,6 +56,24 @@ export class LedgerClient {
     });
   }
 
+  /** The welcome credit every new workspace gets, booked as a promotions expense (idempotent per workspace). */
+  async grantStarterCredit(workspaceId: string, amountMicros: bigint): Promise<void> {
+    const journalKey = `starter-credit:${workspaceId}`;
+    await this.send(LedgerTransferCreate, {
+      journalKey,
+      transfers: [
+        {
+          idempotencyKey: `${journalKey}:grant`,
+          debitAccount: SYSTEM_ACCOUNTS.promotionsExpense,
+          creditAccount: workspaceCreditAccount(workspaceId),
+          amountMicros: microsToWire(amountMicros),
+          reason: 'starter_credit',
+          metadata: { workspaceId },
+        },
+      ],
+    });
+  }
+
   async placeHold(input: { holdId: string; workspaceId: string; amountMicros: bigint; minAmountMicros: bigint; metadata: Record<string, string> }): Promise<PlacedHold> {
     const reply = await this.send(
       LedgerHoldCreate,

@@ -34,7 +34,7 @@ describe('gateway over HTTP (real Postgres, Redis, NATS, router)', () => {
       ledgerNote = 'apps/ledger/src/main.ts does not exist';
     }
     if (ledgerNote) process.stderr.write(`[gateway.int-spec] ledger-backed tests skipped: ${ledgerNote}\n`);
-    gateway = await startServiceProcess('gateway', { ...env, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, STREAM_KEEPALIVE_MS: '1000' });
+    gateway = await startServiceProcess('gateway', { ...env, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, STREAM_KEEPALIVE_MS: '1000', STARTER_CREDIT_MICROS: '0' });
   });
 
   afterAll(async () => {
@@ -200,7 +200,7 @@ describe('gateway over HTTP (real Postgres, Redis, NATS, router)', () => {
       apiKey = ((await key.json()) as { key: string }).key;
       const credits = await fetch(`${gateway.url}/api/v1/credits`, { headers: { authorization: `Bearer ${apiKey}` } });
       expect(credits.status).toBe(200);
-      expect(await credits.json()).toEqual({ workspace_id: workspaceId, balance_micros: '2000000', pending_micros: '0', available_micros: '2000000', balance_usd: '2.000000' });
+      expect(await credits.json()).toEqual({ workspace_id: workspaceId, balance_micros: '2000000', pending_micros: '0', available_micros: '2000000', balance_usd: '2.000000', data: { total_credits: '2.000000', total_usage: '0.000000' } });
       const grant = await post(`/api/v1/admin/workspaces/${workspaceId}/credits`, { amountMicros: '500000', reference: 'topup-1' }, admin);
       expect(grant.status).toBe(201);
       const again = await post(`/api/v1/admin/workspaces/${workspaceId}/credits`, { amountMicros: '500000', reference: 'topup-1' }, admin);

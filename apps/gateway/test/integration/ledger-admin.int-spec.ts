@@ -30,7 +30,7 @@ describe('ledger finance read side through the gateway admin API and the CLI', (
     db = await createTestDatabase('ledgeradmin');
     const env = { DATABASE_URL: db.url, NATS_SUBJECT_PREFIX: prefix, REDIS_KEY_PREFIX: uniqueRedisPrefix() };
     ledger = await startServiceProcess('ledger', env);
-    gateway = await startServiceProcess('gateway', { ...env, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN });
+    gateway = await startServiceProcess('gateway', { ...env, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, STARTER_CREDIT_MICROS: '0' });
     client = await TestCommandClient.connect(prefix);
     pg = new Client({ connectionString: db.url });
     await pg.connect();

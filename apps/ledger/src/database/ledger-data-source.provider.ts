@@ -2,7 +2,6 @@ import type { Provider } from '@nestjs/common';
 import { initializeServiceDataSource } from '@switchyard/database';
 import { DataSource } from 'typeorm';
 import type { LedgerEnv } from '../config/ledger.env';
-import { guardPoolClientErrors } from './pool-client-errors.guard';
 import { CreateLedger1767225600000 } from './migrations/1767225600000-create-ledger';
 import { HoldBatches1767312000000 } from './migrations/1767312000000-hold-batches';
 
@@ -12,8 +11,8 @@ export const LEDGER_SCHEMA = 'ledger';
 export function ledgerDataSourceProvider(env: LedgerEnv): Provider {
   return {
     provide: DataSource,
-    useFactory: async () => {
-      const dataSource = await initializeServiceDataSource({
+    useFactory: () =>
+      initializeServiceDataSource({
         url: env.DATABASE_URL,
         schema: LEDGER_SCHEMA,
         poolMax: env.DATABASE_POOL_MAX,
@@ -21,9 +20,6 @@ export function ledgerDataSourceProvider(env: LedgerEnv): Provider {
         entities: [],
         migrations: [CreateLedger1767225600000, HoldBatches1767312000000],
         runMigrations: env.RUN_MIGRATIONS,
-      });
-      guardPoolClientErrors(dataSource);
-      return dataSource;
-    },
+      }),
   };
 }

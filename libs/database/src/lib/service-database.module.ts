@@ -1,3 +1,4 @@
+import { guardPoolClientErrors } from './pool-client-errors.guard';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -13,6 +14,7 @@ export interface ServiceDatabaseSetup extends ServiceDatabaseOptions {
 export async function initializeServiceDataSource(setup: ServiceDatabaseSetup): Promise<DataSource> {
   await ensureDatabase(setup.url);
   const dataSource = await new DataSource(serviceDataSourceOptions(setup)).initialize();
+  guardPoolClientErrors(dataSource);
   if (setup.runMigrations) await runMigrations(dataSource, setup.schema);
   return dataSource;
 }

@@ -27,6 +27,8 @@ export async function startTestStack(options: { services?: readonly ServiceName[
     NATS_SUBJECT_PREFIX: subjectPrefix,
     REDIS_KEY_PREFIX: uniqueRedisPrefix(),
     GATEWAY_ADMIN_TOKEN: adminToken,
+    // Tests fund workspaces explicitly; the starter-credit test turns it back on.
+    STARTER_CREDIT_MICROS: '0',
     ...options.env,
   };
   const services = new Map<ServiceName, ServiceProcess>();

@@ -9,12 +9,12 @@ interface PoolLike extends EmitterLike {
   _clients?: EmitterLike[];
 }
 
-const logger = new Logger('LedgerPool');
+const logger = new Logger('PostgresPool');
 
 /**
  * A pg client whose backend is terminated (pg_terminate_backend, a Postgres restart) emits 'error'; emitted
  * while the client is between pool and query runner, nobody listens and Node kills the process. Every client
- * gets a listener: the query in flight still fails (the batcher retries it) and the pool drops the dead client.
+ * gets a listener: the query in flight still fails (its caller retries or reports it) and the pool drops the dead client.
  */
 export function guardPoolClientErrors(dataSource: DataSource): void {
   const pool = (dataSource.driver as unknown as { master?: PoolLike }).master;

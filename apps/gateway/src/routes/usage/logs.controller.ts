@@ -1,0 +1,31 @@
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import type { AuthenticatedKey } from '../../auth/api-key-auth.service';
+import { ApiKeyGuard, CurrentApiKey } from '../../auth/api-key.guard';
+import { BillingQueriesClient } from './billing-queries.client';
+import { formatLogEntry } from './usage-routes.format';
+import { LogsQuerySchema, parseQuery } from './usage-routes.schemas';
+
+/** The key's workspace request log, newest first: filter by model, provider, outcome, key, user and time; page with `cursor`. */
+@Controller('api/v1')
+@UseGuards(ApiKeyGuard)
+export class LogsController {
+  constructor(private readonly billing: BillingQueriesClient) {}
+
+  @Get('logs')
+  async logs(@CurrentApiKey() key: AuthenticatedKey, @Query() query: Record<string, unknown>) {
+    const filters = parseQuery(LogsQuerySchema, query);
+    const page = await this.billing.logs({
+      workspaceId: key.workspaceId,
+      model: filters.model,
+      providerId: filters.provider,
+      outcome: filters.outcome,
+      apiKeyId: filters.key,
+      endUserId: filters.user,
+      from: filters.from,
+      to: filters.to,
+      limit: filters.limit,
+      cursor: filters.cursor,
+    });
+    return { data: page.entries.map(formatLogEntry), next_cursor: page.nextCursor };
+  }
+}

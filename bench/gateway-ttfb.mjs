@@ -1,0 +1,271 @@
+#!/usr/bin/env node
+// Switchyard vs the shared gateway-bench kit: starts the dev stack with its OpenAI upstream pointed at the
+// kit's mock, funds a bench workspace through the admin API, runs the kit's compare.mjs against the
+// gateway (direct vs floor proxy vs Portkey vs Switchyard, interleaved rounds) and stops the stack.
+//
+//   node bench/gateway-ttfb.mjs                         # c1-sse,c1-json,r200-sse, 3 rounds (see bench/README.md)
+//   node bench/gateway-ttfb.mjs --quick                 # ~1 min smoke run
+//   node bench/gateway-ttfb.mjs --profile [--cpu-prof]  # stage timings (+ V8 CPU profiles) instead of compare
+//   BENCH_KIT=/path/to/bench node bench/gateway-ttfb.mjs -- --latency-ms 50   # args after -- go to compare.mjs
+//
+// The kit is referenced, never copied: BENCH_KIT (default ../shared/bench from the repo root).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const argv = process.argv.slice(2);
+const split = argv.indexOf('--');
+const { values: opt } = parseArgs({
+  args: split === -1 ? argv : argv.slice(0, split),
+  options: {
+    scenarios: { type: 'string', default: 'c1-sse,c1-json,r200-sse' },
+    rounds: { type: 'string', default: '3' },
+    quick: { type: 'boolean', default: false },
+    'no-portkey': { type: 'boolean', default: false },
+    root: { type: 'string', default: REPO },
+    model: { type: 'string', default: 'openai/gpt-4o-mini' },
+    'credit-micros': { type: 'string', default: process.env.BENCH_CREDIT_MICROS ?? '1000000000' },
+    'keep-stack': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+    'profile-seconds': { type: 'string', default: '10' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+const passThrough = split === -1 ? [] : argv.slice(split + 1);
+
+if (opt.help) {
+  console.log(`usage: node bench/gateway-ttfb.mjs [options] [-- compare.mjs options]
+  --scenarios LIST       compare scenarios (default c1-sse,c1-json,r200-sse)
+  --rounds N             interleaved rounds per scenario (default 3)
+  --quick                compare --quick (1 round x 2 s), for a smoke check
+  --no-portkey           skip the Portkey peer (automatic when the kit's peers are not installed)
+  --root DIR             the Switchyard checkout to run (default: this repo), e.g. a \`git archive\` snapshot
+  --model ID             model id sent to the gateway (default openai/gpt-4o-mini → upstream gpt-4o-mini)
+  --credit-micros N      credits of the bench workspace (default 1000000000 = $1000; env BENCH_CREDIT_MICROS)
+  --keep-stack           leave the stack running afterwards (stop: node scripts/dev-stack.mjs down)
+  --profile              instead of compare: time each stage of the request path (bench/lib/stage-timer.cjs)
+                         over the first scenario against the mock; --cpu-prof adds V8 CPU profiles
+env: BENCH_KIT (default ../shared/bench), PORT (gateway port, default 8080), LOG_LEVEL (passed to the stack)`);
+  process.exit(0);
+}
+
+const ROOT = path.resolve(opt.root);
+const KIT = path.resolve(REPO, process.env.BENCH_KIT ?? '../shared/bench');
+const GATEWAY_PORT = Number(process.env.PORT ?? 8080);
+const STACK_PORTS = [8082, 8083, 8084, 8085, GATEWAY_PORT];
+const MOCK_PORT = 18080;
+const MOCK_BASE = `http://127.0.0.1:${MOCK_PORT}/v1`;
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const RESULTS = path.join(HERE, 'results');
+
+function fail(message) {
+  console.error(`gateway-ttfb: ${message}`);
+  process.exit(1);
+}
+
+function portBusy(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(true));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(false)));
+  });
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Runs a child to completion, output to our stdout (and optionally a file); resolves with its exit code. */
+function run(command, args, { cwd, env, tee, silent = false } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const file = tee ? createWriteStream(tee) : undefined;
+    child.stdout.on('data', (d) => (silent || process.stdout.write(d), file?.write(d)));
+    child.stderr.on('data', (d) => (process.stderr.write(d), file?.write(d)));
+    child.on('close', (code, signal) => {
+      file?.end();
+      resolve(code ?? (signal ? 128 : 1));
+    });
+    running.add(child);
+    child.on('exit', () => running.delete(child));
+  });
+}
+const running = new Set();
+
+// ------------------------------------------------------------------------------------------ preflight
+
+if (!existsSync(path.join(KIT, 'compare.mjs'))) fail(`no bench kit at ${KIT} (set BENCH_KIT)`);
+if (!existsSync(path.join(KIT, 'node_modules', 'undici'))) fail(`the kit's dependencies are missing: (cd ${KIT} && npm run setup)`);
+const portkeyInstalled = existsSync(path.join(KIT, 'peers', 'node_modules', '@portkey-ai', 'gateway'));
+const noPortkey = opt['no-portkey'] || !portkeyInstalled;
+if (!opt['no-portkey'] && !portkeyInstalled) console.warn(`gateway-ttfb: Portkey peer not installed in ${KIT}/peers; running without it`);
+if (!existsSync(path.join(ROOT, 'scripts', 'dev-stack.mjs'))) fail(`${ROOT} is not a Switchyard checkout (no scripts/dev-stack.mjs)`);
+
+const stackPids = readJson(path.join(ROOT, '.switchyard', 'pids.json')) ?? {};
+if (Object.values(stackPids).some(alive)) {
+  fail(`a dev stack from ${ROOT} is already running (${ROOT}/.switchyard/pids.json); it is not ours to restart. Stop it with \`node scripts/dev-stack.mjs down\` first.`);
+}
+for (const port of [...STACK_PORTS, MOCK_PORT]) {
+  if (await portBusy(port)) fail(`127.0.0.1:${port} is in use; the dev stack (8080-8085) and the kit's mock (18080) need it free`);
+}
+mkdirSync(RESULTS, { recursive: true });
+
+// ------------------------------------------------------------------------------------------ stack
+
+const profileDir = path.join(RESULTS, `profile-${stamp}`);
+const stackEnv = {
+  OPENAI_API_KEY: 'sk-bench-mock',
+  OPENAI_BASE_URL: MOCK_BASE,
+  PORT: String(GATEWAY_PORT),
+  ...(opt.profile
+    ? {
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} -r ${path.join(HERE, 'lib', 'stage-timer.cjs')}`.trim(),
+        STAGE_TIMER_DIR: profileDir,
+        STAGE_TIMER_CPU: opt['cpu-prof'] ? '1' : '0',
+      }
+    : {}),
+};
+
+let stackStarted = false;
+async function stackDown() {
+  if (!stackStarted || opt['keep-stack']) return;
+  stackStarted = false;
+  await run(process.execPath, [path.join(ROOT, 'scripts', 'dev-stack.mjs'), 'down'], { cwd: ROOT });
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, async () => {
+    for (const child of running) child.kill('SIGTERM');
+    await sleep(500);
+    await stackDown();
+    process.exit(130);
+  });
+}
+
+console.log(`gateway-ttfb: starting the Switchyard dev stack from ${ROOT} (OpenAI upstream ${MOCK_BASE})`);
+stackStarted = true;
+if ((await run(process.execPath, [path.join(ROOT, 'scripts', 'dev-stack.mjs'), 'up'], { cwd: ROOT, env: stackEnv })) !== 0) {
+  stackStarted = false; // dev-stack stops what it started when `up` fails
+  fail(`the dev stack did not come up; see ${ROOT}/.switchyard/logs/`);
+}
+const pids = readJson(path.join(ROOT, '.switchyard', 'pids.json')) ?? {};
+const dev = readJson(path.join(ROOT, '.switchyard', 'dev.json'));
+if (!dev?.adminToken) {
+  await stackDown();
+  fail('no admin token in .switchyard/dev.json');
+}
+
+async function admin(pathname, body) {
+  const response = await fetch(`${dev.url}${pathname}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${dev.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${pathname} → ${response.status}: ${text}`);
+  return JSON.parse(text);
+}
+
+let apiKey;
+let workspaceId;
+try {
+  const workspace = await admin('/api/v1/admin/workspaces', { name: `bench-${randomBytes(3).toString('hex')}`, creditMicros: opt['credit-micros'] });
+  workspaceId = workspace.id;
+  apiKey = (await admin(`/api/v1/admin/workspaces/${workspaceId}/keys`, { name: 'gateway-ttfb' })).key;
+} catch (error) {
+  await stackDown();
+  fail(`funding a bench workspace failed: ${error.message}`);
+}
+const balance = async () => (await (await fetch(`${dev.url}/api/v1/credits`, { headers: { authorization: `Bearer ${apiKey}` } })).json()).balance_usd;
+console.log(`gateway-ttfb: bench workspace ${workspaceId} funded with $${await balance()}`);
+
+// ------------------------------------------------------------------------------------------ measure
+
+let code = 0;
+if (!opt.profile) {
+  const out = path.join(RESULTS, `compare-${stamp}.json`);
+  const args = [
+    path.join(KIT, 'compare.mjs'),
+    '--target', dev.url,
+    '--target-name', 'switchyard',
+    '--target-header', `authorization: Bearer ${apiKey}`,
+    '--target-model', opt.model,
+    '--mock-port', String(MOCK_PORT),
+    '--scenarios', opt.scenarios,
+    '--rounds', opt.rounds,
+    '--out', out,
+    ...(opt.quick ? ['--quick'] : []),
+    ...(noPortkey ? ['--no-portkey'] : []),
+    ...passThrough,
+  ];
+  code = await run(process.execPath, args, { cwd: KIT, tee: path.join(RESULTS, `compare-${stamp}.txt`) });
+  console.log(`gateway-ttfb: table also in bench/results/compare-${stamp}.txt, per-round JSON in ${path.relative(REPO, out)}`);
+} else {
+  // Stage timings: mock + the kit's load generator on the first scenario; SIGWINCH brackets the measured run.
+  const scenario = /^(c|r)(\d+)-(json|sse)$/.exec(opt.scenarios.split(',')[0].trim());
+  if (!scenario) fail(`bad scenario ${opt.scenarios}`);
+  const loadArgs = [
+    path.join(KIT, 'load.mjs'), '--url', dev.url, '--header', `authorization: Bearer ${apiKey}`, '--model', opt.model,
+    ...(scenario[1] === 'c' ? ['--concurrency', scenario[2]] : ['--rate', scenario[2]]),
+    ...(scenario[3] === 'sse' ? ['--stream'] : []),
+    '--warmup', '0',
+  ];
+  const mock = spawn(process.execPath, [path.join(KIT, 'mock-upstream.mjs'), '--port', String(MOCK_PORT)], { stdio: 'ignore' });
+  running.add(mock);
+  await sleep(500);
+  const quiet = { silent: true };
+  console.log('gateway-ttfb: warm-up (4 s, unmeasured)');
+  await run(process.execPath, [...loadArgs, '--duration', '4'], { cwd: KIT, ...quiet });
+  const services = Object.values(pids).filter(alive);
+  for (const pid of services) process.kill(pid, 'SIGWINCH');
+  console.log(`gateway-ttfb: measuring ${scenario[0]} for ${opt['profile-seconds']} s`);
+  const loadOut = path.join(RESULTS, `profile-${stamp}.load.json`);
+  code = await run(process.execPath, [...loadArgs, '--duration', opt['profile-seconds'], '--out', loadOut], { cwd: KIT, silent: true });
+  for (const pid of services) process.kill(pid, 'SIGWINCH');
+  await sleep(opt['cpu-prof'] ? 3000 : 1000);
+  mock.kill('SIGTERM');
+  const load = readJson(loadOut);
+  if (load) console.log(`\nclient: ${load.rps} rps, ok ${load.requests.ok}, ttfb p50 ${load.ttfb_ms?.p50 ?? '-'} ms, latency p50 ${load.latency_ms.p50} ms`);
+  for (const file of existsSync(profileDir) ? readdirSync(profileDir).filter((f) => f.endsWith('.stages.json')).sort() : []) {
+    const { service, stages } = readJson(path.join(profileDir, file));
+    if (Object.keys(stages).length === 0) continue;
+    console.log(`\n${service} (ms; "at X" = since the HTTP request arrived)`);
+    for (const [name, s] of Object.entries(stages).sort((a, b) => a[1].p50 - b[1].p50)) {
+      console.log(`  ${name.padEnd(46)} n=${String(s.count).padStart(6)}  p50 ${s.p50.toFixed(3).padStart(8)}  mean ${s.mean.toFixed(3).padStart(8)}  p90 ${s.p90.toFixed(3).padStart(8)}`);
+    }
+  }
+  if (opt['cpu-prof']) console.log(`\nCPU profiles: ${path.relative(REPO, profileDir)}/ (node bench/lib/cpuprofile-top.mjs FILE.cpuprofile --requests N)`);
+}
+
+// ------------------------------------------------------------------------------------------ teardown
+
+const died = Object.entries(pids).filter(([, pid]) => !alive(pid)).map(([name]) => name);
+if (died.length) {
+  console.error(`gateway-ttfb: stack service(s) exited during the run: ${died.join(', ')} (see ${ROOT}/.switchyard/logs/)`);
+  code ||= 1;
+} else {
+  console.log(`gateway-ttfb: bench workspace balance after the run: $${await balance().catch(() => '?')}`);
+}
+await stackDown();
+process.exit(code);
