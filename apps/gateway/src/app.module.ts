@@ -22,6 +22,7 @@ import { WorkspacesRepository } from './management/workspaces.repository';
 import { CompletionPipeline } from './completion/completion-pipeline.service';
 import { RouteCandidatesService } from './completion/route-candidates.service';
 import { CompletionPublisher } from './metering/completion.publisher';
+import { HoldPool } from './metering/hold-pool';
 import { LedgerClient } from './metering/ledger.client';
 import { WebSearchClient } from './plugins/web-search/web-search.client';
 import { GuardrailCounters } from './guardrails/guardrail-counters';
@@ -69,6 +70,7 @@ export class AppModule {
         WorkspacesRepository,
         ManagementService,
         LedgerClient,
+        HoldPool,
         CompletionPublisher,
         RouteCandidatesService,
         CompletionPipeline,

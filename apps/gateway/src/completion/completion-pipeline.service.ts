@@ -8,7 +8,8 @@ import { ApiKeyAuthService, type AuthenticatedKey } from '../auth/api-key-auth.s
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { CompletionPublisher, type RequestCompletedPayload } from '../metering/completion.publisher';
 import { type HoldPlan, outputTokensCoveredByHold, planHold, requestedOutputTokens } from '../metering/hold-sizing';
-import { LedgerClient, type PlacedHold } from '../metering/ledger.client';
+import { HoldPool } from '../metering/hold-pool';
+import type { PlacedHold } from '../metering/ledger.client';
 import { countPromptTokens, countTextTokens } from '../metering/token-counter';
 import type { CanonicalDelta } from '../providers/provider-adapter';
 import { ProviderRegistry } from '../providers/provider-registry';
@@ -47,10 +48,16 @@ interface RequestState {
   sources: WebSource[];
   policies: ScopedPolicy[];
   budget?: BudgetReservation;
+  /** What this request may spend: its hold (a pre-placed one can be larger), within the cost cap and budget. */
+  spendableMicros: bigint;
 }
 
 export function newRequestId(): string {
   return `gen-${randomBytes(18).toString('base64url')}`;
+}
+
+function minBigint(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }
 
 function headerText(value: string | string[] | undefined, max: number): string | null {
@@ -73,7 +80,7 @@ export class CompletionPipeline {
   constructor(
     private readonly auth: ApiKeyAuthService,
     private readonly routes: RouteCandidatesService,
-    private readonly ledger: LedgerClient,
+    private readonly holds: HoldPool,
     private readonly providers: ProviderRegistry,
     private readonly publisher: CompletionPublisher,
     private readonly webSearch: WebSearchClient,
@@ -105,8 +112,8 @@ export class CompletionPipeline {
     const budget = await this.guardrails.reserveBudget(policies, capped, plan.minAmountMicros);
     let hold: PlacedHold;
     try {
-      hold = await this.ledger.placeHold({
-        holdId: requestId,
+      hold = await this.holds.acquire({
+        requestId,
         workspaceId: key.workspaceId,
         amountMicros: budget?.grantedMicros ?? capped,
         minAmountMicros: plan.minAmountMicros,
@@ -137,6 +144,7 @@ export class CompletionPipeline {
       sources: [],
       policies,
       budget,
+      spendableMicros: minBigint(hold.heldMicros, budget?.grantedMicros ?? capped),
     };
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) state.clientAbort.abort(new Error('client disconnected'));
@@ -319,7 +327,7 @@ export class CompletionPipeline {
       candidate.price,
       state.plan.promptTokensMax,
       requestedOutputTokens(state.request, candidate.price),
-      state.hold.heldMicros - state.plan.feeMicros,
+      state.spendableMicros - state.plan.feeMicros,
       this.env.PRICING_MARKUP_BASIS_POINTS,
     );
     if (tokens < 1) {

@@ -42,6 +42,16 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
   WEB_SEARCH_STYLE: z.enum(['searxng', 'brave']).default('searxng'),
   WEB_SEARCH_API_KEY: z.string().min(1).optional(),
   WEB_SEARCH_TIMEOUT_MS: ms(100, 60_000, 5_000),
+  /** Pre-placed ledger holds, so requests skip the ledger round trip before the provider call (see HoldPool). */
+  HOLD_POOL_ENABLED: booleanFlag.default(true),
+  /** Requests whose worst case is above this always place their own hold ($1 by default). */
+  HOLD_POOL_HOLD_MICROS_MAX: z
+    .string()
+    .regex(/^\d{1,12}$/, 'must be a non-negative integer amount of micro-USD')
+    .default('1000000')
+    .transform((value) => BigInt(value)),
+  HOLD_POOL_SIZE_MAX: z.coerce.number().int().min(1).max(64).default(8),
+  HOLD_POOL_IDLE_MS: ms(1_000, 600_000, 30_000),
   /** Credit every new workspace gets, booked from the promotions account ($0.50; 0 turns it off). */
   STARTER_CREDIT_MICROS: z
     .string()

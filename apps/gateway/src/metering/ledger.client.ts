@@ -10,6 +10,7 @@ import {
   microsToWire,
   SYSTEM_ACCOUNTS,
   workspaceCreditAccount,
+  LedgerHoldRelease,
 } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { NatsBus } from '@switchyard/nats';
@@ -88,6 +89,10 @@ export class LedgerClient {
       input.holdId,
     );
     return { holdId: reply.holdId, heldMicros: BigInt(reply.amountMicros), availableMicros: BigInt(reply.availableMicros) };
+  }
+
+  async releaseHold(holdId: string, reason: string): Promise<void> {
+    await this.send(LedgerHoldRelease, { holdId, reason });
   }
 
   async balance(workspaceId: string): Promise<WorkspaceBalance> {

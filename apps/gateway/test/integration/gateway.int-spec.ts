@@ -34,7 +34,7 @@ describe('gateway over HTTP (real Postgres, Redis, NATS, router)', () => {
       ledgerNote = 'apps/ledger/src/main.ts does not exist';
     }
     if (ledgerNote) process.stderr.write(`[gateway.int-spec] ledger-backed tests skipped: ${ledgerNote}\n`);
-    gateway = await startServiceProcess('gateway', { ...env, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, STREAM_KEEPALIVE_MS: '1000', STARTER_CREDIT_MICROS: '0' });
+    gateway = await startServiceProcess('gateway', { ...env, GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, STREAM_KEEPALIVE_MS: '1000', STARTER_CREDIT_MICROS: '0', HOLD_POOL_ENABLED: 'false' });
   });
 
   afterAll(async () => {

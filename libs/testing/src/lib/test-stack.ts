@@ -29,6 +29,8 @@ export async function startTestStack(options: { services?: readonly ServiceName[
     GATEWAY_ADMIN_TOKEN: adminToken,
     // Tests fund workspaces explicitly; the starter-credit test turns it back on.
     STARTER_CREDIT_MICROS: '0',
+    // Pre-placed holds show as pending until used or released; tests that wait for "nothing pending" turn them off.
+    HOLD_POOL_ENABLED: 'false',
     ...options.env,
   };
   const services = new Map<ServiceName, ServiceProcess>();
