@@ -30,6 +30,7 @@ import { GuardrailPoliciesRepository } from './guardrails/guardrail-policies.rep
 import { GuardrailPolicyEntity } from './guardrails/guardrail-policy.entity';
 import { GuardrailsAdminController, GuardrailsController } from './guardrails/guardrails-admin.controller';
 import { GuardrailsService } from './guardrails/guardrails.service';
+import { KeyInfoController } from './guardrails/key-info.controller';
 import { ProviderRegistry } from './providers/provider-registry';
 import { PassthroughController } from './routes/native-passthrough/passthrough.controller';
 import { PassthroughService } from './routes/native-passthrough/passthrough.service';
@@ -56,7 +57,7 @@ export class AppModule {
         UsageRoutesModule.forRoot(env),
         TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity]),
       ],
-      controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, PassthroughController],
+      controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, KeyInfoController, PassthroughController],
       providers: [
         { provide: GATEWAY_ENV, useValue: env },
         { provide: PriceTable, useFactory: () => PriceTable.loadFromDirectory(env.PRICE_DATA_DIR) },

@@ -96,6 +96,10 @@ export class GuardrailCounters {
     return head < 0 ? { short: -head - 1, used: BigInt(reply[1]) } : { granted: BigInt(reply[0]) };
   }
 
+  async read(key: string): Promise<bigint> {
+    return BigInt((await this.redis.get(key)) ?? '0');
+  }
+
   async release(keys: string[], amount: bigint): Promise<void> {
     if (keys.length === 0 || amount <= 0n) return;
     await this.redis.eval(RELEASE, keys.length, ...keys, amount.toString());

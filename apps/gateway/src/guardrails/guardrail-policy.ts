@@ -21,8 +21,12 @@ export const GuardrailPolicySchema = z
     requests_per_minute: count.nullish(),
     requests_per_day: count.nullish(),
     tokens_per_minute: count.nullish(),
+    /** A key's spending limit (OpenRouter's key `limit`), counted in flight like budgets, reset per `credit_limit_reset`. */
+    credit_limit_micros: micros.nullish(),
+    credit_limit_reset: z.enum(['daily', 'weekly', 'monthly', 'never']).nullish(),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.credit_limit_reset == null || p.credit_limit_micros != null, { message: 'credit_limit_reset needs credit_limit_micros', path: ['credit_limit_reset'] });
 
 export type GuardrailPolicy = z.output<typeof GuardrailPolicySchema>;
 

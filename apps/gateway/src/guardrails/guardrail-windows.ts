@@ -27,5 +27,31 @@ export function monthWindow(nowMs: number): Window {
 
 /** Counters outlive their window a little so a late settlement still finds them. */
 export function counterTtlMs(window: Window, nowMs: number): number {
+  // A lifetime counter gets ten years (Redis wants some expiry in the script; it is effectively none).
+  if (window.endsAtMs === Number.MAX_SAFE_INTEGER) return 10 * 365 * DAY_MS;
   return Math.max(1_000, window.endsAtMs - nowMs) + MINUTE_MS;
+}
+
+/** ISO weeks, Monday 00:00 UTC to Monday. */
+export function weekWindow(nowMs: number): Window {
+  const day = Math.floor(nowMs / DAY_MS);
+  // 1970-01-01 was a Thursday: shift so weeks start on Monday.
+  const start = day - ((day + 3) % 7);
+  return { id: `w${start}`, endsAtMs: (start + 7) * DAY_MS };
+}
+
+/** A window that never resets (a key's lifetime limit). */
+export const LIFETIME_WINDOW: Window = { id: 'all', endsAtMs: Number.MAX_SAFE_INTEGER };
+
+export function resetWindow(reset: 'daily' | 'weekly' | 'monthly' | 'never', nowMs: number): Window {
+  switch (reset) {
+    case 'daily':
+      return dayWindow(nowMs);
+    case 'weekly':
+      return weekWindow(nowMs);
+    case 'monthly':
+      return monthWindow(nowMs);
+    case 'never':
+      return LIFETIME_WINDOW;
+  }
 }

@@ -4,7 +4,7 @@ import type { AuthenticatedKey } from '../auth/api-key-auth.service';
 import { GuardrailCounters } from './guardrail-counters';
 import { GuardrailPoliciesRepository } from './guardrail-policies.repository';
 import { GuardrailPolicySchema, type ScopedPolicy } from './guardrail-policy';
-import { counterTtlMs, dayWindow, minuteWindow, monthWindow, type Window } from './guardrail-windows';
+import { counterTtlMs, dayWindow, minuteWindow, monthWindow, resetWindow, type Window } from './guardrail-windows';
 
 const POLICY_CACHE_TTL_MS = 5_000;
 const POLICY_CACHE_ENTRIES_MAX = 10_000;
@@ -156,19 +156,35 @@ export class GuardrailsService {
     for (const p of policies) {
       if (p.policy.daily_budget_micros != null) budgets.push({ code: 'daily_budget_exceeded', p, limit: p.policy.daily_budget_micros, window: dayWindow(nowMs), period: 'daily' });
       if (p.policy.monthly_budget_micros != null) budgets.push({ code: 'monthly_budget_exceeded', p, limit: p.policy.monthly_budget_micros, window: monthWindow(nowMs), period: 'monthly' });
+      if (p.policy.credit_limit_micros != null) {
+        const reset = p.policy.credit_limit_reset ?? 'never';
+        budgets.push({ code: 'key_credit_limit_exceeded', p, limit: p.policy.credit_limit_micros, window: resetWindow(reset, nowMs), period: `credit-${reset}` });
+      }
     }
     if (budgets.length === 0) return undefined;
     const keys = budgets.map((b) => counterKey(`budget-${b.period}`, b.p, b.window));
     const result = await this.counters.reserve(budgets.map((b, i) => ({ key: keys[i], limit: b.limit, ttlMs: counterTtlMs(b.window, nowMs) })), amountMicros, minAmountMicros);
     if (result.short !== undefined) {
       const b = budgets[result.short];
-      throw violation(b.code, `This ${scopeName(b.p)}'s ${b.period} budget is spent (requests in flight count).`, `Wait until ${new Date(b.window.endsAtMs).toISOString()} or raise the budget.`, b.p, {
+      const resets = b.window.endsAtMs !== Number.MAX_SAFE_INTEGER;
+      const what = b.code === 'key_credit_limit_exceeded' ? `credit limit` : `${b.period} budget`;
+      throw violation(b.code, `This ${scopeName(b.p)}'s ${what} is spent (requests in flight count).`, resets ? `Wait until ${new Date(b.window.endsAtMs).toISOString()} or raise the limit.` : 'Raise the limit or use another key.', b.p, {
         limit_micros: b.limit.toString(),
         used_micros: (result.used ?? 0n).toString(),
-        reset_at: new Date(b.window.endsAtMs).toISOString(),
+        reset_at: resets ? new Date(b.window.endsAtMs).toISOString() : null,
       });
     }
     return { keys, grantedMicros: result.granted ?? 0n };
+  }
+
+  /** A key's credit limit and what is left of it in the current window (OpenRouter's `GET /api/v1/key`). */
+  async creditLimitStatus(policies: ScopedPolicy[], nowMs = Date.now()): Promise<{ limitMicros: bigint; usedMicros: bigint; reset: string; resetAt: string | null } | undefined> {
+    const p = policies.find((x) => x.scope === 'key' && x.policy.credit_limit_micros != null);
+    if (!p || p.policy.credit_limit_micros == null) return undefined;
+    const reset = p.policy.credit_limit_reset ?? 'never';
+    const window = resetWindow(reset, nowMs);
+    const used = await this.counters.read(counterKey(`budget-credit-${reset}`, p, window));
+    return { limitMicros: p.policy.credit_limit_micros, usedMicros: used, reset, resetAt: window.endsAtMs === Number.MAX_SAFE_INTEGER ? null : new Date(window.endsAtMs).toISOString() };
   }
 
   /** At the end of a request: give back the unspent reservation and count its tokens per minute. */

@@ -168,6 +168,27 @@ describe('guardrails (real Redis counters shared by gateway replicas, real ledge
     expect(error.details).toMatchObject({ limit: 10 });
   });
 
+  it('a per-key credit limit (weekly reset) holds under parallel requests; GET /api/v1/key shows limit, usage and reset', async () => {
+    const { key, id } = await workspaceWith({ credit_limit_micros: '1000', credit_limit_reset: 'weekly', requests_per_minute: 1000 });
+    const before = await stack.credits(key);
+    const responses = await Promise.all(Array.from({ length: 20 }, () => chat(key, { model: 'demo/echo-large' })));
+    const blocked = responses.filter((r) => r.status === 402);
+    expect(blocked.length).toBeGreaterThan(0);
+    const error = await expectViolation(blocked[0], 402, 'key_credit_limit_exceeded');
+    expect(error.details).toMatchObject({ scope: 'key', limit_micros: '1000' });
+    const after = await stack.settledCredits(key);
+    const spent = BigInt(before.balance_micros) - BigInt(after.balance_micros);
+    expect(spent).toBeGreaterThan(0n);
+    expect(spent).toBeLessThanOrEqual(1_000n);
+
+    const info = (await (await fetch(`${stack.gatewayUrl}/api/v1/key`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: Record<string, unknown> };
+    expect(info.data).toMatchObject({ label: 'guarded', limit: '0.001000', limit_reset: 'weekly', rate_limit: { requests: 1000, interval: '1m' } });
+    // Once every request settled, the window's usage is exactly what was spent.
+    expect(info.data.usage).toBe(`0.${spent.toString().padStart(6, '0')}`);
+    expect(new Date(String(info.data.limit_resets_at)).getUTCDay()).toBe(1);
+    expect((await admin('PUT', `/workspaces/${id}/guardrails`, { credit_limit_reset: 'daily' })).status).toBe(400);
+  });
+
   it('a key reads the guardrails that apply to it', async () => {
     const { key } = await workspaceWith({ requests_per_day: 100 }, { allowed_providers: ['demo'] });
     const response = await fetch(`${stack.gatewayUrl}/api/v1/guardrails`, { headers: { authorization: `Bearer ${key}` } });

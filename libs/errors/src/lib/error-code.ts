@@ -17,6 +17,7 @@ export const ERROR_TABLE = {
   per_request_cost_limit_exceeded: { httpStatus: 402, type: 'guardrail_violation', retryable: false },
   daily_budget_exceeded: { httpStatus: 402, type: 'guardrail_violation', retryable: false },
   monthly_budget_exceeded: { httpStatus: 402, type: 'guardrail_violation', retryable: false },
+  key_credit_limit_exceeded: { httpStatus: 402, type: 'guardrail_violation', retryable: false },
   requests_per_minute_exceeded: { httpStatus: 429, type: 'guardrail_violation', retryable: true },
   requests_per_day_exceeded: { httpStatus: 429, type: 'guardrail_violation', retryable: true },
   tokens_per_minute_exceeded: { httpStatus: 429, type: 'guardrail_violation', retryable: true },

@@ -30,6 +30,7 @@ const GOOGLE_STATUS: Record<ErrorCode, GoogleRpcStatus> = {
   per_request_cost_limit_exceeded: 'RESOURCE_EXHAUSTED',
   daily_budget_exceeded: 'RESOURCE_EXHAUSTED',
   monthly_budget_exceeded: 'RESOURCE_EXHAUSTED',
+  key_credit_limit_exceeded: 'RESOURCE_EXHAUSTED',
   rate_limited: 'RESOURCE_EXHAUSTED',
   requests_per_minute_exceeded: 'RESOURCE_EXHAUSTED',
   requests_per_day_exceeded: 'RESOURCE_EXHAUSTED',
