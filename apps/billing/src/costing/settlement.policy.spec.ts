@@ -34,6 +34,7 @@ const request = (overrides: Partial<Parameters<SettlementPolicy['decide']>[0]> =
   providerId: 'demo',
   usage: usage(1_000, 500),
   webSearchRequests: 0,
+  surface: 'openai' as const,
   ...overrides,
 });
 
@@ -46,7 +47,7 @@ describe('SettlementPolicy', () => {
   });
 
   it('rounds the token cost once, up: one prompt token costs 1 micro, not 0', () => {
-    expect(policy.decide(request({ usage: usage(1, 0) }))).toMatchObject({ kind: 'capture', amountMicros: 1n });
+    expect(policy.decide(request({ usage: usage(1, 0), surface: 'embeddings' }))).toMatchObject({ kind: 'capture', amountMicros: 1n });
     // 7 × 0.15 + 3 × 0.6 = 1.05 + 1.8 = 2.85 → 3 (rounding each class up separately would give 2 + 2 = 4)
     expect(policy.decide(request({ usage: usage(7, 3) }))).toMatchObject({ kind: 'capture', amountMicros: 3n });
   });
@@ -58,8 +59,15 @@ describe('SettlementPolicy', () => {
   });
 
   it('releases the hold for an empty exchange, whatever the outcome', () => {
-    expect(policy.decide(request({ outcome: 'succeeded', usage: usage(0, 0) }))).toEqual({ kind: 'release', reason: 'no_tokens' });
+    expect(policy.decide(request({ outcome: 'succeeded', usage: usage(0, 0), surface: 'embeddings' }))).toEqual({ kind: 'release', reason: 'no_tokens' });
     expect(policy.decide(request({ outcome: 'client_aborted', usage: usage(0, 0) }))).toEqual({ kind: 'release', reason: 'no_tokens' });
+  });
+
+  it('does not bill a completed generation that produced nothing, on any generation surface; embeddings bill their prompt', () => {
+    for (const surface of ['openai', 'anthropic', 'gemini'] as const) {
+      expect(policy.decide(request({ outcome: 'succeeded', usage: usage(1_000, 0), surface }))).toEqual({ kind: 'release', reason: 'empty_completion' });
+    }
+    expect(policy.decide(request({ outcome: 'succeeded', usage: usage(1_000, 0), surface: 'embeddings' }))).toMatchObject({ kind: 'capture', amountMicros: 150n });
   });
 
   it('bills a failure mid-stream and a client abort for what was produced', () => {
@@ -81,7 +89,7 @@ describe('SettlementPolicy', () => {
     expect(marked.decide(request())).toMatchObject({ kind: 'capture', amountMicros: 462n });
     // 1 micro × 0.01 % still rounds up to 1 micro of markup
     const tiny = new SettlementPolicy(table, { markupBasisPoints: 1, webSearchFeeMicros: 0n });
-    expect(tiny.decide(request({ usage: usage(1, 0) }))).toMatchObject({ amountMicros: 2n });
+    expect(tiny.decide(request({ usage: usage(1, 0), surface: 'embeddings' }))).toMatchObject({ amountMicros: 2n });
   });
 
   it('refuses to bill a served model that has no price (fail closed, never $0)', () => {

@@ -1,6 +1,6 @@
 import type { EventPayload, GatewayRequestCompleted } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
-import { isBillable, type PriceTable, quoteCostMicros } from '@switchyard/pricing';
+import { notBilledReason, type PriceTable, quoteCostMicros } from '@switchyard/pricing';
 
 export interface CostingConfig {
   markupBasisPoints: number;
@@ -11,7 +11,7 @@ export type Settlement =
   | { kind: 'release'; reason: string }
   | { kind: 'capture'; amountMicros: bigint; tokensCostMicros: bigint; webSearchFeeMicros: bigint };
 
-type CompletedRequest = Pick<EventPayload<typeof GatewayRequestCompleted>, 'outcome' | 'modelId' | 'providerId' | 'usage' | 'webSearchRequests'>;
+type CompletedRequest = Pick<EventPayload<typeof GatewayRequestCompleted>, 'outcome' | 'modelId' | 'providerId' | 'usage' | 'webSearchRequests' | 'surface'>;
 
 /**
  * Decides what one completed request costs. Pure: no I/O, so every money rule is unit tested.
@@ -26,7 +26,8 @@ export class SettlementPolicy {
   decide(request: CompletedRequest): Settlement {
     const { usage } = request;
     // An upstream error before any output voids the hold (DESIGN §3); an empty exchange is not billed either.
-    if (!isBillable(request.outcome, usage)) return { kind: 'release', reason: request.outcome === 'failed' ? 'failed_before_output' : 'no_tokens' };
+    const notBilled = notBilledReason(request.outcome, usage, request.surface);
+    if (notBilled) return { kind: 'release', reason: notBilled };
 
     // Something was produced, so someone must pay for it: a missing price stops here (dead-lettered, visible).
     const price = request.providerId && request.modelId ? this.priceTable.find(request.providerId, request.modelId) : undefined;

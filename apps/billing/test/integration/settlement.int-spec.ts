@@ -141,6 +141,14 @@ describe('billing settles gateway.request.completed against the ledger', () => {
     expect(await chargeRows(event.requestId)).toEqual([expect.objectContaining({ settlement: 'released', cost_micros: '0', ledger_status: 'voided' })]);
   });
 
+  it('does not bill an empty completion (the prompt was sent, nothing came back)', async () => {
+    const workspaceId = await fundedWorkspace();
+    const event = completedEvent({ workspaceId, holdId: await hold(workspaceId), outcome: 'succeeded', usage: { promptTokens: 800, completionTokens: 0 } });
+    await publish(event);
+    expect(await balance(workspaceId)).toEqual({ posted: fundedMicros, pending: 0n, available: fundedMicros });
+    expect(await chargeRows(event.requestId)).toEqual([expect.objectContaining({ settlement: 'released', cost_micros: '0', ledger_status: 'voided' })]);
+  });
+
   it('adds the web-search fee (5000 micros per request) to the captured amount', async () => {
     const workspaceId = await fundedWorkspace();
     const event = completedEvent({ workspaceId, holdId: await hold(workspaceId), webSearchRequests: 2 });

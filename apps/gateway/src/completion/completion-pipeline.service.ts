@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ChatRequest, FinishReason, TokenUsage } from '@switchyard/contracts';
 import { AppError, toAppError } from '@switchyard/errors';
-import { isBillable } from '@switchyard/pricing';
+import { notBilledReason } from '@switchyard/pricing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthService, type AuthenticatedKey } from '../auth/api-key-auth.service';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
@@ -371,7 +371,7 @@ export class CompletionPipeline {
   private settleGuardrails(state: RequestState): void {
     if (!state.budget && !state.policies.some((p) => p.policy.tokens_per_minute)) return;
     const cost =
-      state.served && isBillable(state.outcome, state.usage)
+      state.served && !notBilledReason(state.outcome, state.usage, state.surface.name)
         ? requestCostMicros(state.usage, state.served.price, this.env.PRICING_MARKUP_BASIS_POINTS, { webSearchRequests: state.webSearchRequests, webSearchFeeMicros: this.env.WEB_SEARCH_FEE_MICROS })
         : 0n;
     this.guardrails
