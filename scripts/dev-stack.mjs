@@ -2,8 +2,9 @@
 // `make up` / `make down`: runs the five services in the background on local defaults, seeds a demo
 // workspace with credits and an API key, and writes .switchyard/dev.json for scripts and the CLI.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +22,14 @@ const SERVICES = [
   { name: 'gateway', port: Number(process.env.PORT ?? 8080) },
 ];
 const DEMO_CREDIT_MICROS = process.env.DEMO_CREDIT_MICROS ?? '10000000'; // $10
+
+// Local chain: anvil (npm @foundry-rs/anvil) with a demo 6-decimal USDT, so funding works offline.
+const ANVIL_PORT = Number(process.env.ANVIL_PORT ?? 8545);
+const DEV_CHAIN_ID = 31337;
+const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
+// Dev-only treasury: the watcher gets only its xpub, as an operator's would in production.
+const DEV_TREASURY_MNEMONIC = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
+const require = createRequire(import.meta.url);
 
 function readJson(file) {
   try { return JSON.parse(readFileSync(file, 'utf8')); } catch { return undefined; }
@@ -40,9 +49,74 @@ async function waitReady(name, url, child, timeoutMs = 60_000) {
   throw new Error(`${name} was not ready at ${url}/readyz within ${timeoutMs / 1000}s; see .switchyard/logs/${name}.log`);
 }
 
+async function rpc(url, method, params = []) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const body = await response.json();
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+/** Starts anvil (1 s blocks, finalized = latest − 4, state kept in .switchyard/anvil-state.json across restarts). */
+async function startAnvil(pids) {
+  const platform = `${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`;
+  const bin = join(dirname(require.resolve(`@foundry-rs/anvil-${platform}/package.json`)), 'bin', 'anvil');
+  const rpcUrl = `http://127.0.0.1:${ANVIL_PORT}`;
+  const log = openSync(join(logDir, 'anvil.log'), 'a');
+  const child = spawn(bin, ['--host', '127.0.0.1', '--port', String(ANVIL_PORT), '--chain-id', String(DEV_CHAIN_ID), '--mnemonic', ANVIL_MNEMONIC,
+    '--block-time', '1', '--slots-in-an-epoch', '2', '--state', join(stateDir, 'anvil-state.json')], { stdio: ['ignore', log, log], detached: true });
+  closeSync(log);
+  child.unref();
+  pids.anvil = child.pid;
+  writeFileSync(pidFile, JSON.stringify(pids, null, 2));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`anvil exited (${child.exitCode}); see .switchyard/logs/anvil.log (is port ${ANVIL_PORT} taken? set ANVIL_PORT)`);
+    try { await rpc(rpcUrl, 'eth_chainId'); return rpcUrl; } catch { /* starting */ }
+    if (Date.now() > deadline) throw new Error(`anvil did not answer at ${rpcUrl}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The demo USDT on the local chain: reused when the chain still has it, else deployed and minted to the payer. */
+async function ensureDemoUsdt(rpcUrl, previousToken) {
+  if (previousToken && (await rpc(rpcUrl, 'eth_getCode', [previousToken, 'latest'])) !== '0x') return { token: previousToken, fresh: false };
+  const { createPublicClient, createWalletClient, http, defineChain } = await import('viem');
+  const { mnemonicToAccount } = await import('viem/accounts');
+  const artifact = JSON.parse(readFileSync(join(root, 'apps', 'chain-watcher', 'dev', 'mock-usdt.json'), 'utf8'));
+  const chain = defineChain({ id: DEV_CHAIN_ID, name: 'anvil', nativeCurrency: { name: 'ETH', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
+  const client = createPublicClient({ chain, transport: http(rpcUrl), pollingInterval: 250 });
+  const deployer = createWalletClient({ account: mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 0 }), chain, transport: http(rpcUrl) });
+  const deployed = await client.waitForTransactionReceipt({ hash: await deployer.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode, args: [] }) });
+  const token = deployed.contractAddress;
+  const payer = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 1 }).address;
+  await client.waitForTransactionReceipt({ hash: await deployer.writeContract({ address: token, abi: artifact.abi, functionName: 'mint', args: [payer, 1_000_000n * 1_000_000n] }) });
+  return { token, fresh: true };
+}
+
+async function devXpub() {
+  const { HDKey } = await import('viem/accounts');
+  const seed = pbkdf2Sync(DEV_TREASURY_MNEMONIC.normalize('NFKD'), 'mnemonic', 2048, 64, 'sha512');
+  return HDKey.fromMasterSeed(seed).derive("m/44'/60'/0'/0").publicExtendedKey;
+}
+
+/** Runs SQL against the dev database (pg from node_modules); a missing schema on a fresh database is not an error. */
+async function devSql(sql, params = [], { ignoreMissing = false } = {}) {
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/switchyard' });
+  try {
+    await client.connect();
+    await client.query(sql, params);
+  } catch (error) {
+    if (!(ignoreMissing && (error.code === '3F000' || error.code === '42P01' || error.code === '3D000'))) throw error;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 async function down() {
   const pids = readJson(pidFile) ?? {};
-  for (const [name, pid] of Object.entries(pids)) {
+  // The chain last, so the watcher never polls a chain that is already gone.
+  for (const [name, pid] of Object.entries(pids).sort(([a], [b]) => (a === 'anvil') - (b === 'anvil'))) {
     if (alive(pid)) { process.kill(pid, 'SIGTERM'); console.log(`stopping ${name} (pid ${pid})`); }
   }
   const deadline = Date.now() + 15_000;
@@ -77,6 +151,19 @@ async function up() {
   };
   const pids = {};
   const children = [];
+  const chainRpcUrl = await startAnvil(pids);
+  const { token, fresh } = await ensureDemoUsdt(chainRpcUrl, previous.chain?.token);
+  // A new local chain starts at block 0: the watcher's cursor from an older chain would skip its blocks.
+  if (fresh) await devSql('DELETE FROM chain.follower_cursors WHERE chain_id = $1', [DEV_CHAIN_ID], { ignoreMissing: true });
+  Object.assign(env, {
+    CHAIN_RPC_URL: chainRpcUrl,
+    CHAIN_ID: String(DEV_CHAIN_ID),
+    CHAIN_TOKEN_ADDRESS: token,
+    CHAIN_TOKEN_SYMBOL: 'USDT',
+    CHAIN_DEPOSIT_XPUB: await devXpub(),
+    CHAIN_START_BLOCK: '0',
+    CHAIN_POLL_INTERVAL_MS: '1000',
+  });
   for (const service of SERVICES) {
     const log = openSync(join(logDir, `${service.name}.log`), 'a');
     const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'apps', service.name, 'src', 'main.ts')], {
@@ -99,9 +186,12 @@ async function up() {
     workspaceId = workspace.id;
     apiKey = (await api(url, `/api/v1/admin/workspaces/${workspaceId}/keys`, { token: adminToken, method: 'POST', body: { name: 'demo key' } })).key;
   }
-  writeFileSync(devFile, JSON.stringify({ url, apiKey, adminToken, workspaceId }, null, 2), { mode: 0o600 });
+  // Stopgap until the ledger opens crypto asset accounts itself: deposits book gross to asset:crypto:<chain>:usdt.
+  await devSql(`INSERT INTO ledger.accounts (code, type) VALUES ($1, 'asset') ON CONFLICT (code) DO NOTHING`, [`asset:crypto:${DEV_CHAIN_ID}:usdt`]);
+  const chain = { rpcUrl: chainRpcUrl, chainId: DEV_CHAIN_ID, token, payerMnemonicIndex: 1 };
+  writeFileSync(devFile, JSON.stringify({ url, apiKey, adminToken, workspaceId, chain }, null, 2), { mode: 0o600 });
   const credits = await api(url, '/api/v1/credits', { token: apiKey });
-  console.log(`\nSwitchyard is up.\n  gateway:   ${url}\n  API key:   ${apiKey}\n  workspace: ${workspaceId} (balance $${credits.balance_usd})\n  logs:      .switchyard/logs/\n  stop with: make down\n`);
+  console.log(`\nSwitchyard is up.\n  gateway:   ${url}\n  API key:   ${apiKey}\n  workspace: ${workspaceId} (balance $${credits.balance_usd})\n  logs:      .switchyard/logs/\n  chain:     ${chainRpcUrl} (anvil, chain ${DEV_CHAIN_ID}), demo USDT ${token}\n  fund it:   npx switchyard deposit send --amount 10\n  stop with: make down\n`);
   console.log(`Try it:\n  curl ${url}/v1/chat/completions -H "Authorization: Bearer ${apiKey}" -H "Content-Type: application/json" \\\n    -d '{"model":"demo/echo","messages":[{"role":"user","content":"Hello"}]}'\n`);
 }
 

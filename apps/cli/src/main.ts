@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { callApi, CliError, resolveTarget } from './api-client';
+import { registerDepositCommands } from './deposit.commands';
 import { registerLedgerCommands } from './ledger.commands';
 
 interface Credits { workspace_id: string; balance_micros: string; pending_micros: string; available_micros: string; balance_usd: string }
@@ -52,6 +53,7 @@ program
   });
 
 registerLedgerCommands(program, print);
+registerDepositCommands(program, print);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const exitCode = error instanceof CliError ? error.exitCode : 3;

@@ -41,6 +41,7 @@ import { EmbeddingsController } from './routes/embeddings/embeddings.controller'
 import { EmbeddingsService } from './routes/embeddings/embeddings.service';
 import { ModelsController } from './routes/models/models.controller';
 import { UsageRoutesModule } from './routes/usage/usage-routes.module';
+import { DepositsRoutesModule } from './routes/deposits/deposits-routes.module';
 import { UpstreamHttpClient } from './upstream/upstream-http.client';
 
 @Module({})
@@ -55,6 +56,7 @@ export class AppModule {
         RedisModule.forRoot({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }),
         gatewayDatabaseModule(env),
         UsageRoutesModule.forRoot(env),
+        DepositsRoutesModule,
         TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity]),
       ],
       controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, KeyInfoController, PassthroughController],

@@ -10,3 +10,4 @@ export * from './lib/router/route-resolve.command';
 export * from './lib/gateway/request-completed.event';
 export * from './lib/billing/request-log.schema';
 export * from './lib/billing/billing-queries';
+export * from './lib/chain/chain-deposits';

@@ -3,3 +3,4 @@ export * from './lib/service-process';
 export * from './lib/test-command.client';
 export * from './lib/test-stack';
 export * from './lib/otlp-collector';
+export * from './lib/anvil';

@@ -44,9 +44,9 @@ describe('chain-watcher', () => {
       expect(ready).toEqual({ status: 'ready', checks: { nats: 'ok', postgres: 'ok' } });
     });
 
-    it('migrated the chain schema: cursors and deposit addresses with their constraints', async () => {
+    it('migrated the chain schema: cursors, deposit addresses, deposits, credits and the outbox', async () => {
       const tables = await pg.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'chain' ORDER BY table_name`);
-      expect(tables.rows.map((r) => r.table_name)).toEqual(['deposit_addresses', 'follower_cursors', 'migrations']);
+      expect(tables.rows.map((r) => r.table_name)).toEqual(['deposit_addresses', 'deposit_credits', 'deposits', 'follower_cursors', 'migrations', 'outbox']);
       const workspace = '2b7c8f0e-6a4d-4b8e-9d1f-3c5a7e9b1d2f';
       await pg.query(`INSERT INTO chain.deposit_addresses (workspace_id, address, derivation_index) VALUES ($1, $2, 0)`, [workspace, `0x${'a'.repeat(40)}`]);
       // One address per workspace, an address and a derivation index never reused, addresses stored lowercase.
