@@ -56,6 +56,13 @@ export function newRequestId(): string {
   return `gen-${randomBytes(18).toString('base64url')}`;
 }
 
+/** A signal that aborts `delayMs` after `signal` does. */
+function abortedLater(signal: AbortSignal, delayMs: number): AbortSignal {
+  const later = new AbortController();
+  signal.addEventListener('abort', () => setTimeout(() => later.abort(signal.reason), delayMs).unref(), { once: true });
+  return later.signal;
+}
+
 function minBigint(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
 }
@@ -171,7 +178,7 @@ export class CompletionPipeline {
       const upstreamRequest = this.limitOutput(state, candidate);
       if (!upstreamRequest) continue;
       const attemptStartMs = Date.now();
-      const signal = AbortSignal.any([state.clientAbort.signal, AbortSignal.timeout(this.env.UPSTREAM_TIMEOUT_MS)]);
+      const signal = AbortSignal.any([this.upstreamSignal(state, candidate), AbortSignal.timeout(this.env.UPSTREAM_TIMEOUT_MS)]);
       try {
         const adapter = this.providers.get(candidate.providerId);
         if (!adapter) continue;
@@ -212,7 +219,7 @@ export class CompletionPipeline {
         const adapter = this.providers.get(candidate.providerId);
         if (!upstreamRequest || !adapter) continue;
         const attemptStartMs = Date.now();
-        const iterator = adapter.stream(upstreamRequest, candidate.upstreamModel, state.clientAbort.signal)[Symbol.asyncIterator]();
+        const iterator = adapter.stream(upstreamRequest, candidate.upstreamModel, this.upstreamSignal(state, candidate))[Symbol.asyncIterator]();
         let first: IteratorResult<CanonicalDelta>;
         try {
           first = await iterator.next();
@@ -280,7 +287,7 @@ export class CompletionPipeline {
         await sse.sendAll(writer.delta(delta));
       }
       state.usage = reportedUsage ?? estimate();
-      state.outcome = 'succeeded';
+      state.outcome = state.clientAbort.signal.aborted ? 'client_aborted' : 'succeeded';
       state.attempts.push({ providerId: candidate.providerId, modelId: candidate.modelId, outcome: 'succeeded', latencyMs: Date.now() - attemptStartMs, ttftMs: state.ttftMs ?? undefined });
       await sse.sendAll(writer.finish(state.usage, finishReason));
     } catch (error) {
@@ -305,6 +312,15 @@ export class CompletionPipeline {
     state.webSearchRequests = 1;
     state.sources = sources;
     state.request = withSearchResults(state.request, sources, ask.searchPrompt, new Date());
+  }
+
+  /**
+   * What cancels the upstream call: the client going away — except for providers that bill the whole generation
+   * anyway, which are read on (bounded) after a disconnect so their reported usage is what gets billed.
+   */
+  private upstreamSignal(state: RequestState, candidate: PricedCandidate): AbortSignal {
+    if (!this.env.PROVIDERS_BILLING_AFTER_ABORT.has(candidate.providerId)) return state.clientAbort.signal;
+    return abortedLater(state.clientAbort.signal, this.env.DRAIN_AFTER_ABORT_MS);
   }
 
   private served(state: RequestState, candidate: PricedCandidate): ServedResponse {

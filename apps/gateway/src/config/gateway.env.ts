@@ -52,6 +52,15 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
     .transform((value) => BigInt(value)),
   HOLD_POOL_SIZE_MAX: z.coerce.number().int().min(1).max(64).default(8),
   HOLD_POOL_IDLE_MS: ms(1_000, 600_000, 30_000),
+  /**
+   * Providers that keep generating (and billing us) after a client disconnects: their stream is read on, up to
+   * DRAIN_AFTER_ABORT_MS, so the usage they report is what we bill. Comma-separated provider ids.
+   */
+  PROVIDERS_BILLING_AFTER_ABORT: z
+    .string()
+    .default('')
+    .transform((value) => new Set(value.split(',').map((id) => id.trim()).filter(Boolean))),
+  DRAIN_AFTER_ABORT_MS: ms(0, 600_000, 30_000),
   /** Credit every new workspace gets, booked from the promotions account ($0.50; 0 turns it off). */
   STARTER_CREDIT_MICROS: z
     .string()
