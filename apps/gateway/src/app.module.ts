@@ -40,6 +40,7 @@ import { GeminiGenerateContentController } from './routes/gemini-generate-conten
 import { EmbeddingsController } from './routes/embeddings/embeddings.controller';
 import { EmbeddingsService } from './routes/embeddings/embeddings.service';
 import { ModelsController } from './routes/models/models.controller';
+import { ModelEndpointsController } from './routes/models/model-endpoints.controller';
 import { UsageRoutesModule } from './routes/usage/usage-routes.module';
 import { DepositsRoutesModule } from './routes/deposits/deposits-routes.module';
 import { UpstreamHttpClient } from './upstream/upstream-http.client';
@@ -59,7 +60,7 @@ export class AppModule {
         DepositsRoutesModule,
         TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity]),
       ],
-      controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, KeyInfoController, PassthroughController],
+      controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, ModelEndpointsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, KeyInfoController, PassthroughController],
       providers: [
         { provide: GATEWAY_ENV, useValue: env },
         { provide: PriceTable, useFactory: () => PriceTable.loadFromDirectory(env.PRICE_DATA_DIR) },

@@ -4,9 +4,15 @@ import { NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-
 import { createMetricsRegistry } from '@switchyard/observability';
 import { PriceTable } from '@switchyard/pricing';
 import { CatalogService } from './catalog/catalog.service';
-import type { RouterEnv } from './config/router.env';
+import { ROUTER_ENV, type RouterEnv } from './config/router.env';
+import { AttemptHealthConsumer } from './health/attempt-health.consumer';
+import { HealthTracker } from './health/health-tracker';
+import { loadRoutingConfig } from './routing-config/routing-config.loader';
+import { ROUTING_CONFIG } from './routing-config/routing-config.token';
 import { RouteResolveController } from './routes/route-resolve.controller';
 import { RouteResolverService } from './routes/route-resolver.service';
+import { RoutingSnapshotPublisher } from './snapshot/routing-snapshot.publisher';
+import { RoutingSnapshotService } from './snapshot/routing-snapshot.service';
 
 @Module({})
 export class AppModule {
@@ -20,9 +26,23 @@ export class AppModule {
       ],
       controllers: [RouteResolveController],
       providers: [
+        { provide: ROUTER_ENV, useValue: env },
         { provide: PriceTable, useFactory: () => PriceTable.loadFromDirectory(env.PRICE_DATA_DIR) },
+        { provide: ROUTING_CONFIG, useFactory: (catalog: PriceTable) => loadRoutingConfig(catalog, env.ROUTING_CONFIG_FILE), inject: [PriceTable] },
+        {
+          provide: HealthTracker,
+          useFactory: () =>
+            new HealthTracker({
+              windowMs: env.ROUTER_HEALTH_WINDOW_MS,
+              samplesMax: env.ROUTER_HEALTH_SAMPLES_MAX,
+              breaker: { failuresToOpen: env.ROUTER_BREAKER_FAILURES, cooldownMs: env.ROUTER_BREAKER_COOLDOWN_MS },
+            }),
+        },
         CatalogService,
         RouteResolverService,
+        AttemptHealthConsumer,
+        RoutingSnapshotPublisher,
+        RoutingSnapshotService,
         NatsReadiness,
       ],
     };

@@ -22,7 +22,8 @@ import { WebSearchClient } from '../plugins/web-search/web-search.client';
 import type { WebSource } from '../plugins/web-search/web-source';
 import { SseResponse } from '../streaming/sse-response';
 import type { ResponseSurface, ServedResponse } from './response-surface';
-import { type PricedCandidate, RouteCandidatesService } from './route-candidates.service';
+import { decideRetry, sleepUnlessAborted } from './retry-policy';
+import { type PricedCandidate, RouteCandidatesService, type RoutedRequest } from './route-candidates.service';
 
 type Attempt = RequestCompletedPayload['attempts'][number];
 type Outcome = RequestCompletedPayload['outcome'];
@@ -48,6 +49,7 @@ interface RequestState {
   sources: WebSource[];
   policies: ScopedPolicy[];
   budget?: BudgetReservation;
+  route: RoutedRequest;
   /** What this request may spend: its hold (a pre-placed one can be larger), within the cost cap and budget. */
   spendableMicros: bigint;
 }
@@ -69,11 +71,6 @@ function minBigint(a: bigint, b: bigint): bigint {
 
 function headerText(value: string | string[] | undefined, max: number): string | null {
   return typeof value === 'string' && value !== '' ? value.slice(0, max) : null;
-}
-
-/** Upstream failures worth trying the next candidate for (before the first byte only). */
-function isFallbackable(error: AppError): boolean {
-  return error.code === 'upstream_rate_limited' || error.code === 'upstream_error' || error.code === 'upstream_timeout' || error.code === 'service_unavailable';
 }
 
 /**
@@ -110,7 +107,8 @@ export class CompletionPipeline {
     if (admission.status) reply.headers(rateLimitHeaders(admission.status));
     if (admission.violation) throw admission.violation;
     const strategyHeader = httpRequest.headers['x-routing-strategy'];
-    const candidates = this.guardrails.allowedCandidates(policies, await this.routes.resolve(routed, typeof strategyHeader === 'string' ? strategyHeader : undefined));
+    const route = this.routes.route(routed, typeof strategyHeader === 'string' ? strategyHeader : undefined);
+    const candidates = this.guardrails.allowedCandidates(policies, route.candidates);
     // The hold covers the search results' tokens (bounded) and the fee, so searching happens after it.
     const extras = searchAsk ? { promptTokens: searchContextTokensMax(searchAsk.maxResults), feeMicros: this.env.WEB_SEARCH_FEE_MICROS } : undefined;
     const plan = planHold(routed, candidates[0].price, this.env.PRICING_MARKUP_BASIS_POINTS, extras);
@@ -151,6 +149,7 @@ export class CompletionPipeline {
       sources: [],
       policies,
       budget,
+      route,
       spendableMicros: minBigint(hold.heldMicros, budget?.grantedMicros ?? capped),
     };
     reply.raw.on('close', () => {
@@ -174,7 +173,8 @@ export class CompletionPipeline {
 
   private async complete(state: RequestState, candidates: PricedCandidate[], reply: FastifyReply): Promise<void> {
     let lastError: AppError | undefined;
-    for (const candidate of candidates) {
+    for (let index = 0; index < candidates.length; index++) {
+      const candidate = candidates[index];
       const upstreamRequest = this.limitOutput(state, candidate);
       if (!upstreamRequest) continue;
       const attemptStartMs = Date.now();
@@ -200,8 +200,8 @@ export class CompletionPipeline {
           state.usage = { ...state.usage, promptTokens: countPromptTokens(state.request.messages) };
           throw appError;
         }
-        if (!isFallbackable(appError)) throw appError;
         lastError = appError;
+        if ((await this.afterFailedAttempt(state, candidates, index, candidate, appError)) === 'retry_same') index--;
       }
     }
     throw lastError ?? this.unaffordable();
@@ -213,7 +213,8 @@ export class CompletionPipeline {
     sse.startKeepAlive(() => this.servedHeaders(current));
     let lastError: AppError | undefined;
     try {
-      for (const candidate of candidates) {
+      for (let index = 0; index < candidates.length; index++) {
+        const candidate = candidates[index];
         current = candidate;
         const upstreamRequest = this.limitOutput(state, candidate);
         const adapter = this.providers.get(candidate.providerId);
@@ -232,8 +233,8 @@ export class CompletionPipeline {
             state.usage = { ...state.usage, promptTokens: countPromptTokens(state.request.messages) };
             return;
           }
-          if (!isFallbackable(appError)) throw appError;
           lastError = appError;
+          if ((await this.afterFailedAttempt(state, candidates, index, candidate, appError)) === 'retry_same') index--;
           continue;
         }
         state.served = candidate;
@@ -321,6 +322,24 @@ export class CompletionPipeline {
   private upstreamSignal(state: RequestState, candidate: PricedCandidate): AbortSignal {
     if (!this.env.PROVIDERS_BILLING_AFTER_ABORT.has(candidate.providerId)) return state.clientAbort.signal;
     return abortedLater(state.clientAbort.signal, this.env.DRAIN_AFTER_ABORT_MS);
+  }
+
+  /**
+   * After an attempt failed before the first byte reached the client: give up (rethrows), move to the next
+   * candidate, or retry this one — after the backoff or `Retry-After` the retry policy decides.
+   */
+  private async afterFailedAttempt(state: RequestState, candidates: PricedCandidate[], index: number, candidate: PricedCandidate, error: AppError): Promise<'next_candidate' | 'retry_same'> {
+    const made = state.attempts.filter((a) => a.errorCode !== 'insufficient_balance');
+    const decision = decideRetry({
+      error,
+      attemptsMade: made.length,
+      attemptsOnThisEndpoint: made.filter((a) => a.providerId === candidate.providerId && a.modelId === candidate.modelId).length,
+      hasNextCandidate: index < candidates.length - 1,
+      elapsedMs: Date.now() - state.startedMs,
+    });
+    if (decision.action === 'give_up') throw error;
+    await sleepUnlessAborted(decision.delayMs, state.clientAbort.signal);
+    return decision.action;
   }
 
   private served(state: RequestState, candidate: PricedCandidate): ServedResponse {
@@ -437,7 +456,8 @@ export class CompletionPipeline {
         endUserId: endUserId?.slice(0, 256) ?? null,
         appTitle: headerText(httpRequest.headers['x-title'], 200),
         appReferer: headerText(httpRequest.headers['http-referer'], 500),
-        strategy: headerText(httpRequest.headers['x-routing-strategy'], 50) ?? state.request.provider?.sort ?? null,
+        strategy: state.route.strategy,
+        autoTier: state.route.autoTier ?? null,
       });
     };
     const onEnded = () => {

@@ -21,9 +21,9 @@ import { closeServer, listenOnLoopback, writeSseData } from './fake-upstream';
  * `POST /v1/embeddings` answers in OpenAI's wire format: deterministic vectors, `dimensions` and base64 honoured,
  * `prompt_tokens` counted with cl100k_base as OpenAI does for text-embedding-3.
  */
-export type FakeScenario = 'ok' | 'tools' | '429' | '500' | '401' | 'context_length' | 'stream_error' | 'stream_drop' | 'slow';
+export type FakeScenario = 'ok' | 'tools' | '429' | '500' | '503' | '401' | 'context_length' | 'stream_error' | 'stream_drop' | 'slow' | 'hang';
 
-const SCENARIOS: readonly FakeScenario[] = ['ok', 'tools', '429', '500', '401', 'context_length', 'stream_error', 'stream_drop', 'slow'];
+const SCENARIOS: readonly FakeScenario[] = ['ok', 'tools', '429', '500', '503', '401', 'context_length', 'stream_error', 'stream_drop', 'slow', 'hang'];
 
 export const OPENAI_FIXTURES_DIR = join(__dirname, '..', '..', 'src', 'providers', 'openai', '__fixtures__');
 
@@ -76,12 +76,17 @@ export interface FakeOpenAiOptions {
   models?: string[];
   retryAfterSeconds?: number;
   slowChunkDelayMs?: number;
+  /** `hang`: how long the response headers are held back (default 60 s, i.e. until the gateway gives up). */
+  hangMs?: number;
+  /** Added before every answer (controllable latency); default 0. */
+  latencyMs?: number;
 }
 
 export class FakeOpenAiUpstream {
   readonly requests: RecordedRequest[] = [];
   private server?: Server;
   private readonly queue: FakeScenario[] = [];
+  private stickyScenario?: FakeScenario;
   private port = 0;
 
   constructor(private readonly options: FakeOpenAiOptions) {}
@@ -115,6 +120,12 @@ export class FakeOpenAiUpstream {
   reset(): void {
     this.requests.length = 0;
     this.queue.length = 0;
+    this.stickyScenario = undefined;
+  }
+
+  /** Every later request without another selector (header, model, marker, queue) gets this scenario; undefined: back to `ok`. */
+  setScenario(scenario: FakeScenario | undefined): void {
+    this.stickyScenario = scenario;
   }
 
   /** Requests whose messages contain `marker`. */
@@ -172,6 +183,11 @@ export class FakeOpenAiUpstream {
       return this.error(res, 400, { message: `'messages.0' : property '${refusedMessageField}' is unsupported`, type: 'invalid_request_error', param: null, code: null });
     }
     const fixtures = { dir: OPENAI_FIXTURES_DIR, response: 'chat.response.json', stream: 'chat.stream.sse', ...(this.options.chatFixtures?.['*'] ?? {}), ...(this.options.chatFixtures?.[model] ?? {}) };
+    if (this.options.latencyMs) await sleep(this.options.latencyMs);
+    if (recorded.scenario === 'hang') {
+      await sleep(this.options.hangMs ?? 60_000, res);
+      if (res.destroyed) return;
+    }
 
     switch (recorded.scenario) {
       case '429':
@@ -181,6 +197,8 @@ export class FakeOpenAiUpstream {
         return this.errorFixture(res, 429, 'error.429.rate-limit.json');
       case '500':
         return this.errorFixture(res, 500, 'error.500.server.json');
+      case '503':
+        return this.error(res, 503, { message: 'The engine is currently overloaded, please try again later', type: 'server_error', param: null, code: null });
       case 'context_length':
         return this.errorFixture(res, 400, 'error.400.context-length.json');
       default:
@@ -236,6 +254,7 @@ export class FakeOpenAiUpstream {
     if (marker && isScenario(marker[1])) return marker[1];
     const queued = this.queue.shift();
     if (queued) return queued;
+    if (this.stickyScenario) return this.stickyScenario;
     return body?.stream === true && Array.isArray(body?.tools) && body.tools.length > 0 ? 'tools' : 'ok';
   }
 
@@ -305,6 +324,13 @@ function isScenario(value: string): value is FakeScenario {
   return (SCENARIOS as readonly string[]).includes(value);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less when `res` (given) closes first: a hung answer ends when the gateway gives up. */
+function sleep(ms: number, res?: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    res?.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

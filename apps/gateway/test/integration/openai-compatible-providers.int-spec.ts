@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import routingConfig from '../../../router/src/routing-config/default-routing-config.json';
 import { FakeOpenAiUpstream } from '../fake-upstreams/openai.fake-upstream';
 import { type GatewayTestStack, startGatewayTestStack } from '../support/gateway-test-stack';
 
@@ -159,12 +160,14 @@ describe('OpenAI-compatible providers through the running gateway (official open
     expect(sent.body).not.toHaveProperty('temperature');
   });
 
-  it('auto: the cheapest enabled model that has what the request needs (tools → local; an image → gpt-4o-mini)', async () => {
+  it('auto: a model of the tier the prompt classifies into, with what the request needs (tools → a medium-tier tool model; an image → gpt-4o-mini)', async () => {
     const tools = [{ type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: {} } } }];
-    const withTools = await sdk().chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'time? auto-tools' }], tools, max_tokens: 40 }).withResponse();
-    expect(withTools.response.headers.get('x-switchyard-provider')).toBe('local');
-    expect(withTools.data.model).toBe('meta-llama/llama-3.1-8b-instruct');
-    expect(local.requestsContaining('auto-tools')).toHaveLength(1);
+    const withTools = await sdk().chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'time? auto-tools' }], tools, max_tokens: 4000 }).withResponse();
+    // Tool use makes the prompt "medium" (apps/router/src/routing-config/default-routing-config.json).
+    expect(routingConfig.tiers.medium).toContain(withTools.data.model);
+    const served = [openai, deepseek, groq, local].flatMap((fake) => fake.requestsContaining('auto-tools'));
+    expect(served).toHaveLength(1);
+    expect(served[0].body.tools).toHaveLength(1);
 
     const withImage = await sdk()
       .chat.completions.create({

@@ -55,7 +55,7 @@ export class ModelsController {
   }
 
   /**
-   * `auto` lets the gateway choose (the router's rule: cheapest enabled endpoint with what the request needs).
+   * `auto` lets the gateway choose: the prompt's tier (simple, medium, complex, reasoning), then the strategy within it.
    * Its price depends on the model chosen, so pricing says "-1" as OpenRouter does; `cost` in usage is exact.
    */
   private autoEntry(endpoints: EndpointPrice[]) {
@@ -66,7 +66,7 @@ export class ModelsController {
       object: 'model' as const,
       created: MODELS_CREATED_AT,
       owned_by: 'switchyard',
-      description: 'Routes each request to the cheapest enabled model that supports what it needs (tools, vision, json_schema).',
+      description: 'Classifies each prompt (simple, medium, complex, reasoning) and routes it to a model of that tier that supports what it needs (tools, vision, json_schema), ranked by the routing strategy.',
       context_length: Math.max(...chat.map((e) => e.contextTokensMax)),
       max_output: Math.max(...chat.map((e) => e.outputTokensMax)),
       capabilities: [...new Set(chat.flatMap((e) => [...e.supports]))].sort(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineEvent, defineStream } from '../define-contract';
 import { TokenUsageSchema } from '../llm/token-usage.schema';
 import { IsoTimestamp, Uuid } from '../primitives';
+import { RoutingTierSchema } from '../router/routing-snapshot.event';
 
 export const GatewayEventsStream = defineStream({
   name: 'GATEWAY_EVENTS',
@@ -53,5 +54,7 @@ export const GatewayRequestCompleted = defineEvent({
     appReferer: z.string().max(500).nullish(),
     /** The routing strategy asked for (header or `provider.sort`), if any. */
     strategy: z.string().max(50).nullish(),
+    /** The tier `auto` classified the prompt into (simple, medium, complex, reasoning), when `auto` was asked for. */
+    autoTier: RoutingTierSchema.nullish(),
   }),
 });
