@@ -40,7 +40,7 @@ describe('decideRetry', () => {
   it('respects the attempt cap and the time budget', () => {
     expect(decideRetry(context({ attemptsMade: 6 }), DEFAULT_RETRY_POLICY, half)).toEqual({ action: 'give_up', reason: 'attempts_exhausted' });
     expect(decideRetry(context({ elapsedMs: 30_000 }), DEFAULT_RETRY_POLICY, half)).toEqual({ action: 'give_up', reason: 'time_budget_exhausted' });
-    expect(decideRetry(context({ code: 'upstream_rate_limited', retryAfterMs: 5_000, hasNextCandidate: false, elapsedMs: 27_000 }), DEFAULT_RETRY_POLICY, half)).toEqual({ action: 'give_up', reason: 'time_budget_exhausted' });
+    expect(decideRetry(context({ code: 'upstream_rate_limited', retryAfterMs: 1_500, hasNextCandidate: false, elapsedMs: 29_000 }), DEFAULT_RETRY_POLICY, half)).toEqual({ action: 'give_up', reason: 'time_budget_exhausted' });
   });
 
   it('backoff grows by doubling up to the cap; the jitter spans the whole range', () => {

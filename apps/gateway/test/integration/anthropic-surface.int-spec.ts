@@ -411,6 +411,16 @@ describe('Anthropic Messages surface (official SDK → gateway → Anthropic / O
     });
   });
 
+  describe('fallbacks', () => {
+    it('an Anthropic model that is overloaded falls back to the next model in `fallbacks`', async () => {
+      anthropicUpstream.enqueue({ status: 529, headers: { 'content-type': 'application/json' }, body: anthropicFixture('error.529.json') });
+      const message = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'fall back please' }], fallbacks: ['demo/echo'] } as never);
+      expect((message as unknown as { model: string }).model).toBe('demo/echo');
+      expect((message as unknown as { content: Array<{ text: string }> }).content[0].text).toContain('fall back please');
+      billedMicros += BigInt((message as unknown as { usage: { cost_micros: string } }).usage.cost_micros);
+    });
+  });
+
   describe('errors in the Anthropic envelope', () => {
     it('a bad body is a 400 invalid_request_error naming the field', async () => {
       const error = await client.messages.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] } as unknown as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);

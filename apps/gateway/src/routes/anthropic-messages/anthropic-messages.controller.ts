@@ -30,6 +30,7 @@ export class AnthropicMessagesController {
   @Post(['v1/messages', 'anthropic/v1/messages'])
   async create(@Body(new ZodBodyPipe(AnthropicMessagesRequestSchema)) body: AnthropicMessagesRequest, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const canonical = toCanonicalRequest(body, toCatalogModelId(body.model, this.prices));
+    if (body.fallbacks?.length) canonical.models = [canonical.model, ...body.fallbacks.map((model) => toCatalogModelId(model, this.prices))];
     await this.pipeline.handle(canonical, anthropicMessagesSurface, request, reply);
   }
 

@@ -107,6 +107,8 @@ export const AnthropicMessagesRequestSchema = z
     top_k: z.number().int().min(0).optional(),
     metadata: z.object({ user_id: z.string().max(256).nullable().optional() }).optional(),
     stream: z.boolean().optional(),
+    /** Models to fall back to, in order (LiteLLM's extension; OpenAI surface: `models`). */
+    fallbacks: z.array(z.string().min(1).max(200)).max(CHAT_LIMITS.modelsFallbackMax - 1).optional(),
   })
   .superRefine((body, context) => {
     if (body.thinking?.type === 'enabled' && body.thinking.budget_tokens >= body.max_tokens) {
