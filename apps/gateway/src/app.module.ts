@@ -25,6 +25,10 @@ import { CompletionPublisher } from './metering/completion.publisher';
 import { HoldPool } from './metering/hold-pool';
 import { LedgerClient } from './metering/ledger.client';
 import { WebSearchClient } from './plugins/web-search/web-search.client';
+import { ProviderKeyEntity } from './byok/provider-key.entity';
+import { ProviderKeysAdminController, ProviderKeysController } from './byok/provider-keys.controller';
+import { ProviderKeysRepository } from './byok/provider-keys.repository';
+import { ProviderKeysService } from './byok/provider-keys.service';
 import { GuardrailCounters } from './guardrails/guardrail-counters';
 import { GuardrailPoliciesRepository } from './guardrails/guardrail-policies.repository';
 import { GuardrailPolicyEntity } from './guardrails/guardrail-policy.entity';
@@ -58,9 +62,9 @@ export class AppModule {
         gatewayDatabaseModule(env),
         UsageRoutesModule.forRoot(env),
         DepositsRoutesModule,
-        TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity]),
+        TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity, ProviderKeyEntity]),
       ],
-      controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, ModelEndpointsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, KeyInfoController, PassthroughController],
+      controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, ModelEndpointsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, KeyInfoController, ProviderKeysAdminController, ProviderKeysController, PassthroughController],
       providers: [
         { provide: GATEWAY_ENV, useValue: env },
         { provide: PriceTable, useFactory: () => PriceTable.loadFromDirectory(env.PRICE_DATA_DIR) },
@@ -83,6 +87,8 @@ export class AppModule {
         GuardrailPoliciesRepository,
         GuardrailCounters,
         GuardrailsService,
+        ProviderKeysRepository,
+        ProviderKeysService,
         PassthroughService,
         NatsReadiness,
       ],

@@ -1,6 +1,6 @@
 import type { EventPayload, GatewayRequestCompleted } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
-import { notBilledReason, type PriceTable, quoteCostMicros } from '@switchyard/pricing';
+import { byokFeePrice, notBilledReason, type PriceTable, quoteCostMicros } from '@switchyard/pricing';
 
 export interface CostingConfig {
   markupBasisPoints: number;
@@ -11,7 +11,7 @@ export type Settlement =
   | { kind: 'release'; reason: string }
   | { kind: 'capture'; amountMicros: bigint; tokensCostMicros: bigint; webSearchFeeMicros: bigint };
 
-type CompletedRequest = Pick<EventPayload<typeof GatewayRequestCompleted>, 'outcome' | 'modelId' | 'providerId' | 'usage' | 'webSearchRequests' | 'surface'>;
+type CompletedRequest = Pick<EventPayload<typeof GatewayRequestCompleted>, 'outcome' | 'modelId' | 'providerId' | 'usage' | 'webSearchRequests' | 'surface' | 'byokFeeBasisPoints'>;
 
 /**
  * Decides what one completed request costs. Pure: no I/O, so every money rule is unit tested.
@@ -37,7 +37,9 @@ export class SettlementPolicy {
       });
     }
     // client_aborted is billed like success: prompt plus the tokens actually produced.
-    const tokensCostMicros = quoteCostMicros(price, usage, this.config.markupBasisPoints);
+    // A request served with the workspace's own provider key pays the platform fee, not the inference price.
+    const charged = request.byokFeeBasisPoints != null ? byokFeePrice(price, request.byokFeeBasisPoints) : price;
+    const tokensCostMicros = quoteCostMicros(charged, usage, this.config.markupBasisPoints);
     const webSearchFeeMicros = this.config.webSearchFeeMicros * BigInt(request.webSearchRequests);
     return { kind: 'capture', amountMicros: tokensCostMicros + webSearchFeeMicros, tokensCostMicros, webSearchFeeMicros };
   }

@@ -7,12 +7,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthService, type AuthenticatedKey } from '../auth/api-key-auth.service';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { CompletionPublisher, type RequestCompletedPayload } from '../metering/completion.publisher';
-import { type HoldPlan, outputTokensCoveredByHold, planHold, requestedOutputTokens } from '../metering/hold-sizing';
+import { type HoldExtras, type HoldPlan, outputTokensCoveredByHold, planHold, requestedOutputTokens } from '../metering/hold-sizing';
 import { HoldPool } from '../metering/hold-pool';
 import type { PlacedHold } from '../metering/ledger.client';
 import { countPromptTokens, countTextTokens } from '../metering/token-counter';
-import type { CanonicalDelta } from '../providers/provider-adapter';
+import type { CanonicalDelta, ProviderAdapter } from '../providers/provider-adapter';
 import { ProviderRegistry } from '../providers/provider-registry';
+import { ProviderKeysService, type ServingCandidate } from '../byok/provider-keys.service';
 import { type BudgetReservation, GuardrailsService, rateLimitHeaders } from '../guardrails/guardrails.service';
 import type { ScopedPolicy } from '../guardrails/guardrail-policy';
 import { requestCostMicros } from '../metering/usage-body';
@@ -23,7 +24,7 @@ import type { WebSource } from '../plugins/web-search/web-source';
 import { SseResponse } from '../streaming/sse-response';
 import type { ResponseSurface, ServedResponse } from './response-surface';
 import { decideRetry, sleepUnlessAborted } from './retry-policy';
-import { type PricedCandidate, RouteCandidatesService, type RoutedRequest } from './route-candidates.service';
+import { RouteCandidatesService, type RoutedRequest } from './route-candidates.service';
 
 type Attempt = RequestCompletedPayload['attempts'][number];
 type Outcome = RequestCompletedPayload['outcome'];
@@ -38,7 +39,7 @@ interface RequestState {
   hold: PlacedHold;
   plan: HoldPlan;
   attempts: Attempt[];
-  served?: PricedCandidate;
+  served?: ServingCandidate;
   outcome: Outcome;
   usage: TokenUsage;
   errorCode: string | null;
@@ -65,6 +66,9 @@ function abortedLater(signal: AbortSignal, delayMs: number): AbortSignal {
   return later.signal;
 }
 
+/** How many leading candidates the hold is sized for (fallbacks further down get what is left). */
+const HOLD_SIZED_CANDIDATES = 3;
+
 function minBigint(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
 }
@@ -89,6 +93,7 @@ export class CompletionPipeline {
     private readonly publisher: CompletionPublisher,
     private readonly webSearch: WebSearchClient,
     private readonly guardrails: GuardrailsService,
+    private readonly providerKeys: ProviderKeysService,
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {}
 
@@ -108,10 +113,10 @@ export class CompletionPipeline {
     if (admission.violation) throw admission.violation;
     const strategyHeader = httpRequest.headers['x-routing-strategy'];
     const route = this.routes.route(routed, typeof strategyHeader === 'string' ? strategyHeader : undefined);
-    const candidates = this.guardrails.allowedCandidates(policies, route.candidates);
+    const candidates = await this.providerKeys.withWorkspaceKeys(key.workspaceId, this.guardrails.allowedCandidates(policies, route.candidates));
     // The hold covers the search results' tokens (bounded) and the fee, so searching happens after it.
     const extras = searchAsk ? { promptTokens: searchContextTokensMax(searchAsk.maxResults), feeMicros: this.env.WEB_SEARCH_FEE_MICROS } : undefined;
-    const plan = planHold(routed, candidates[0].price, this.env.PRICING_MARKUP_BASIS_POINTS, extras);
+    const plan = this.planForCandidates(routed, candidates, extras);
     // The cost cap and the budgets may lower the hold; max_tokens then shrinks to what it covers.
     const capped = this.guardrails.capHold(policies, plan.amountMicros, plan.minAmountMicros);
     const budget = await this.guardrails.reserveBudget(policies, capped, plan.minAmountMicros);
@@ -171,7 +176,7 @@ export class CompletionPipeline {
     }
   }
 
-  private async complete(state: RequestState, candidates: PricedCandidate[], reply: FastifyReply): Promise<void> {
+  private async complete(state: RequestState, candidates: ServingCandidate[], reply: FastifyReply): Promise<void> {
     let lastError: AppError | undefined;
     for (let index = 0; index < candidates.length; index++) {
       const candidate = candidates[index];
@@ -180,7 +185,7 @@ export class CompletionPipeline {
       const attemptStartMs = Date.now();
       const signal = AbortSignal.any([this.upstreamSignal(state, candidate), AbortSignal.timeout(this.env.UPSTREAM_TIMEOUT_MS)]);
       try {
-        const adapter = this.providers.get(candidate.providerId);
+        const adapter = this.adapterFor(candidate);
         if (!adapter) continue;
         const result = await adapter.complete(upstreamRequest, candidate.upstreamModel, signal);
         state.attempts.push({ providerId: candidate.providerId, modelId: candidate.modelId, outcome: 'succeeded', latencyMs: Date.now() - attemptStartMs });
@@ -207,9 +212,9 @@ export class CompletionPipeline {
     throw lastError ?? this.unaffordable();
   }
 
-  private async stream(state: RequestState, candidates: PricedCandidate[], reply: FastifyReply): Promise<void> {
+  private async stream(state: RequestState, candidates: ServingCandidate[], reply: FastifyReply): Promise<void> {
     const sse = new SseResponse(reply, this.env.STREAM_KEEPALIVE_MS, state.surface.keepAliveComments);
-    let current = candidates[0];
+    let current: ServingCandidate = candidates[0];
     sse.startKeepAlive(() => this.servedHeaders(current));
     let lastError: AppError | undefined;
     try {
@@ -217,7 +222,7 @@ export class CompletionPipeline {
         const candidate = candidates[index];
         current = candidate;
         const upstreamRequest = this.limitOutput(state, candidate);
-        const adapter = this.providers.get(candidate.providerId);
+        const adapter = this.adapterFor(candidate);
         if (!upstreamRequest || !adapter) continue;
         const attemptStartMs = Date.now();
         const iterator = adapter.stream(upstreamRequest, candidate.upstreamModel, this.upstreamSignal(state, candidate))[Symbol.asyncIterator]();
@@ -258,7 +263,7 @@ export class CompletionPipeline {
   /** Relays one provider stream after its first delta; a mid-stream error becomes a final error chunk. */
   private async relay(
     state: RequestState,
-    candidate: PricedCandidate,
+    candidate: ServingCandidate,
     sse: SseResponse,
     iterator: AsyncIterator<CanonicalDelta>,
     first: IteratorResult<CanonicalDelta>,
@@ -307,6 +312,22 @@ export class CompletionPipeline {
     }
   }
 
+  /**
+   * The hold: worst case on the dearest of the first few candidates, so a fallback is not cut short by a hold sized
+   * for a cheaper first choice; the least worth serving stays the first candidate's.
+   */
+  private planForCandidates(request: ChatRequest, candidates: ServingCandidate[], extras: HoldExtras | undefined): HoldPlan {
+    const plans = candidates.slice(0, HOLD_SIZED_CANDIDATES).map((c) => planHold(request, c.price, this.env.PRICING_MARKUP_BASIS_POINTS, extras));
+    const dearest = plans.reduce((a, b) => (b.amountMicros > a.amountMicros ? b : a));
+    return { ...plans[0], amountMicros: dearest.amountMicros };
+  }
+
+  /** The provider's adapter, with the workspace's own key when the candidate is a BYOK one. */
+  private adapterFor(candidate: ServingCandidate): ProviderAdapter | undefined {
+    const adapter = this.providers.get(candidate.providerId);
+    return candidate.byok ? adapter?.withApiKey(candidate.byok.apiKey) : adapter;
+  }
+
   /** Runs the search and gives the model its results; the search counts (and is charged) once it answered. */
   private async searchTheWeb(state: RequestState, ask: WebSearchAsk): Promise<void> {
     const sources = await this.webSearch.search(searchQuery(state.request), ask.maxResults, state.clientAbort.signal);
@@ -319,7 +340,7 @@ export class CompletionPipeline {
    * What cancels the upstream call: the client going away — except for providers that bill the whole generation
    * anyway, which are read on (bounded) after a disconnect so their reported usage is what gets billed.
    */
-  private upstreamSignal(state: RequestState, candidate: PricedCandidate): AbortSignal {
+  private upstreamSignal(state: RequestState, candidate: ServingCandidate): AbortSignal {
     if (!this.env.PROVIDERS_BILLING_AFTER_ABORT.has(candidate.providerId)) return state.clientAbort.signal;
     return abortedLater(state.clientAbort.signal, this.env.DRAIN_AFTER_ABORT_MS);
   }
@@ -328,7 +349,7 @@ export class CompletionPipeline {
    * After an attempt failed before the first byte reached the client: give up (rethrows), move to the next
    * candidate, or retry this one — after the backoff or `Retry-After` the retry policy decides.
    */
-  private async afterFailedAttempt(state: RequestState, candidates: PricedCandidate[], index: number, candidate: PricedCandidate, error: AppError): Promise<'next_candidate' | 'retry_same'> {
+  private async afterFailedAttempt(state: RequestState, candidates: ServingCandidate[], index: number, candidate: ServingCandidate, error: AppError): Promise<'next_candidate' | 'retry_same'> {
     const made = state.attempts.filter((a) => a.errorCode !== 'insufficient_balance');
     const decision = decideRetry({
       error,
@@ -342,7 +363,7 @@ export class CompletionPipeline {
     return decision.action;
   }
 
-  private served(state: RequestState, candidate: PricedCandidate): ServedResponse {
+  private served(state: RequestState, candidate: ServingCandidate): ServedResponse {
     return {
       requestId: state.requestId,
       created: Math.floor(state.startedAt.getTime() / 1000),
@@ -357,7 +378,7 @@ export class CompletionPipeline {
   }
 
   /** The request with `max_tokens` lowered to what the hold covers on this endpoint; undefined if it covers nothing. */
-  private limitOutput(state: RequestState, candidate: PricedCandidate): ChatRequest | undefined {
+  private limitOutput(state: RequestState, candidate: ServingCandidate): ChatRequest | undefined {
     const tokens = outputTokensCoveredByHold(
       candidate.price,
       state.plan.promptTokensMax,
@@ -389,7 +410,7 @@ export class CompletionPipeline {
     return new AppError('upstream_error', 'The provider failed.', { cause: error });
   }
 
-  private recordFailure(state: RequestState, candidate: PricedCandidate, attemptStartMs: number, error: AppError): void {
+  private recordFailure(state: RequestState, candidate: ServingCandidate, attemptStartMs: number, error: AppError): void {
     const httpStatus = error.details?.upstream_status;
     state.attempts.push({
       providerId: candidate.providerId,
@@ -414,7 +435,7 @@ export class CompletionPipeline {
       .catch((error) => this.logger.warn({ err: error, requestId: state.requestId }, 'guardrail counters not settled; budgets over-count until the window ends'));
   }
 
-  private servedHeaders(candidate: PricedCandidate): Record<string, string> {
+  private servedHeaders(candidate: ServingCandidate): Record<string, string> {
     return { 'x-switchyard-model': candidate.modelId, 'x-switchyard-provider': candidate.providerId };
   }
 
@@ -458,6 +479,7 @@ export class CompletionPipeline {
         appReferer: headerText(httpRequest.headers['http-referer'], 500),
         strategy: state.route.strategy,
         autoTier: state.route.autoTier ?? null,
+        byokFeeBasisPoints: state.served?.byok?.feeBasisPoints ?? null,
       });
     };
     const onEnded = () => {

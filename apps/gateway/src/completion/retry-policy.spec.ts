@@ -1,8 +1,8 @@
 import { backoffMs, decideRetry, DEFAULT_RETRY_POLICY, type RetryContext } from './retry-policy';
 
-const context = (overrides: Partial<RetryContext> & { code?: string; retryAfterMs?: number } = {}): RetryContext => {
-  const { code = 'upstream_error', retryAfterMs, ...rest } = overrides;
-  return { error: { code: code as RetryContext['error']['code'], retryAfterMs }, attemptsMade: 1, attemptsOnThisEndpoint: 1, hasNextCandidate: true, elapsedMs: 100, ...rest };
+const context = (overrides: Partial<RetryContext> & { code?: string; retryAfterMs?: number; details?: Record<string, unknown> } = {}): RetryContext => {
+  const { code = 'upstream_error', retryAfterMs, details, ...rest } = overrides;
+  return { error: { code: code as RetryContext['error']['code'], retryAfterMs, details }, attemptsMade: 1, attemptsOnThisEndpoint: 1, hasNextCandidate: true, elapsedMs: 100, ...rest };
 };
 const half = () => 0.5;
 
@@ -47,5 +47,11 @@ describe('decideRetry', () => {
     const options = { backoffBaseMs: 100, backoffMaxMs: 1_000 };
     expect([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, options, () => 0.999999))).toEqual([99, 199, 399, 799, 999, 999]);
     expect(backoffMs(3, options, () => 0)).toBe(0);
+  });
+
+  it('does not retry an endpoint that refused the request (our key, a permission), but moves on if it can', () => {
+    const refused = { code: 'upstream_error' as const, details: { provider: 'openai', upstream_status: 401 } };
+    expect(decideRetry(context({ ...refused, hasNextCandidate: false }), DEFAULT_RETRY_POLICY, half)).toEqual({ action: 'give_up', reason: 'no_candidate_left' });
+    expect(decideRetry(context({ ...refused, hasNextCandidate: true }), DEFAULT_RETRY_POLICY, half)).toMatchObject({ action: 'next_candidate' });
   });
 });

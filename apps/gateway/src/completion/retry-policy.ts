@@ -34,8 +34,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicyOptions = {
 };
 
 export interface RetryContext {
-  /** The failure of the attempt just made. */
-  error: Pick<AppError, 'code' | 'retryAfterMs'>;
+  /** The failure of the attempt just made (`details.upstream_status`: the provider's HTTP status, when it answered). */
+  error: Pick<AppError, 'code' | 'retryAfterMs'> & { details?: Record<string, unknown> };
   /** Attempts made so far in this request (≥ 1). */
   attemptsMade: number;
   /** Attempts made so far on the endpoint that just failed (≥ 1). */
@@ -45,6 +45,9 @@ export interface RetryContext {
   /** Time since the request started. */
   elapsedMs: number;
 }
+
+/** Upstream statuses that mean "no" rather than "not now": another endpoint may serve, this one will not. */
+const REFUSALS: ReadonlySet<number> = new Set([400, 401, 403, 404, 422]);
 
 /** Failures worth another attempt; the same set the pipeline falls over on. */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set(['upstream_rate_limited', 'upstream_error', 'upstream_timeout', 'service_unavailable']);
@@ -56,7 +59,7 @@ const RETRYABLE_CODES: ReadonlySet<string> = new Set(['upstream_rate_limited', '
  *   the attempts are spent, with a jittered backoff, so a request does not hammer a struggling region;
  * - last candidate: retry it after its `Retry-After` (plus a little jitter; longer than the cap → give up) or an
  *   exponential backoff with full jitter, at most `sameEndpointRetriesMax` times; a timed-out endpoint is not retried
- *   (it already cost a whole timeout);
+ *   (it already cost a whole timeout), nor one that refused the request (401, 403, …);
  * - no attempt starts once the time budget is spent, and no wait may run past it.
  */
 export function decideRetry(context: RetryContext, options: RetryPolicyOptions = DEFAULT_RETRY_POLICY, random: () => number = Math.random): RetryDecision {
@@ -71,6 +74,8 @@ export function decideRetry(context: RetryContext, options: RetryPolicyOptions =
     return delayMs < remainingMs ? { action: 'next_candidate', delayMs } : { action: 'next_candidate', delayMs: 0 };
   }
   if (error.code === 'upstream_timeout') return { action: 'give_up', reason: 'no_candidate_left' };
+  // The provider refused the request itself (our key, a permission, the body): asking again changes nothing.
+  if (REFUSALS.has(Number(error.details?.upstream_status))) return { action: 'give_up', reason: 'no_candidate_left' };
   if (context.attemptsOnThisEndpoint > options.sameEndpointRetriesMax) return { action: 'give_up', reason: 'no_candidate_left' };
   let delayMs: number;
   if (error.retryAfterMs !== undefined) {

@@ -61,6 +61,12 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
     .default('')
     .transform((value) => new Set(value.split(',').map((id) => id.trim()).filter(Boolean))),
   DRAIN_AFTER_ABORT_MS: ms(0, 600_000, 30_000),
+  /** Encrypts workspaces' own provider keys at rest (32 bytes, base64); unset → bring-your-own-key is off. */
+  BYOK_ENCRYPTION_KEY: z.string().optional(),
+  /** What a request on a workspace's own key pays: this share of the inference price (500 = 5 %). */
+  BYOK_FEE_BASIS_POINTS: z.coerce.number().int().min(0).max(10_000).default(500),
+  /** BYOK requests per workspace and month that pay no fee. */
+  BYOK_FREE_REQUESTS_PER_MONTH: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
   /** Credit every new workspace gets, booked from the promotions account ($0.50; 0 turns it off). */
   STARTER_CREDIT_MICROS: z
     .string()
@@ -73,6 +79,30 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
     .regex(/^\d{1,12}$/, 'must be a non-negative integer amount of micro-USD')
     .default('5000')
     .transform((value) => BigInt(value)),
+  // --- Agent payments (HTTP 402, MPP evm/charge; see apps/gateway/src/agent-payments) ---
+  /** Requests without an API key get a 402 payment challenge instead of a 401. */
+  AGENT_PAYMENTS_ENABLED: booleanFlag.default(false),
+  /** HMAC key of challenge ids (≥ 32 characters); required when enabled. Rotating it voids open challenges. */
+  AGENT_PAYMENTS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AGENT_PAYMENTS_REALM: z.string().regex(/^[\x21-\x7e]{1,100}$/).default('switchyard'),
+  AGENT_PAYMENTS_CHAIN_ID: z.coerce.number().int().min(1).default(137),
+  /** Must be the chain-watcher's CHAIN_TOKEN_ADDRESS (Polygon USDT by default). */
+  AGENT_PAYMENTS_TOKEN_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/).default('0xc2132D05D31c914a87C6611C10748AEb04B58e8F'),
+  AGENT_PAYMENTS_TOKEN_SYMBOL: z.string().regex(/^[A-Za-z0-9]{1,20}$/).default('USDT'),
+  AGENT_PAYMENTS_TOKEN_DECIMALS: z.coerce.number().int().min(0).max(36).default(6),
+  /** The operator's payment address (never a workspace deposit address); required when enabled. */
+  AGENT_PAYMENTS_RECIPIENT: z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional(),
+  AGENT_PAYMENTS_CHALLENGE_TTL_MS: ms(10_000, 3_600_000, 300_000),
+  /** `receipt`: a successful receipt on the canonical chain; `finalized`: the chain-watcher's deposit finality. */
+  AGENT_PAYMENTS_FINALITY: z.enum(['receipt', 'finalized']).default('finalized'),
+  /** How long one paid request waits for its payment to settle before answering 402 "pending, retry". */
+  AGENT_PAYMENTS_SETTLE_WAIT_MS: ms(0, 120_000, 30_000),
+  /** Fee on agent payments in basis points (0 = none); challenges are grossed up so the net covers the request. */
+  AGENT_PAYMENTS_FEE_BASIS_POINTS: z.coerce.number().int().min(0).max(5_000).default(0),
+  /** Per-challenge amount tag: 1 … N base units added so a transfer matches one open challenge only. */
+  AGENT_PAYMENTS_AMOUNT_TAG_SPAN: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Dev/test only: POST /v1/agent-payments/probe exercises challenge → pay → authenticate without a provider. */
+  AGENT_PAYMENTS_PROBE_ROUTE: booleanFlag.default(false),
 });
 export type GatewayEnv = z.output<typeof GatewayEnvSchema>;
 

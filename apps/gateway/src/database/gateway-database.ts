@@ -2,9 +2,11 @@ import { ServiceDatabaseModule } from '@switchyard/database';
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import type { GatewayEnv } from '../config/gateway.env';
 import { WorkspaceEntity } from '../management/workspace.entity';
+import { ProviderKeyEntity } from '../byok/provider-key.entity';
 import { GuardrailPolicyEntity } from '../guardrails/guardrail-policy.entity';
 import { GatewayInit1730000000000 } from './migrations/1730000000000-gateway-init';
 import { GuardrailPolicies1733000000000 } from './migrations/1733000000000-guardrail-policies';
+import { ProviderKeys1733100000000 } from './migrations/1733100000000-provider-keys';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -14,8 +16,8 @@ export function gatewayDatabaseModule(env: GatewayEnv) {
     url: env.DATABASE_URL,
     schema: GATEWAY_SCHEMA,
     poolMax: env.DATABASE_POOL_MAX,
-    entities: [WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity],
-    migrations: [GatewayInit1730000000000, GuardrailPolicies1733000000000],
+    entities: [WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity, ProviderKeyEntity],
+    migrations: [GatewayInit1730000000000, GuardrailPolicies1733000000000, ProviderKeys1733100000000],
     statementTimeoutMs: 10_000,
     runMigrations: env.RUN_MIGRATIONS,
   });

@@ -35,6 +35,11 @@ export abstract class ProviderAdapter {
   abstract complete(request: ChatRequest, upstreamModel: string, signal: AbortSignal): Promise<CanonicalCompletion>;
 
   abstract stream(request: ChatRequest, upstreamModel: string, signal: AbortSignal): AsyncIterable<CanonicalDelta>;
+
+  /** The same adapter calling with another key (a workspace's own provider key); undefined when the provider takes none. */
+  withApiKey(_apiKey: string): ProviderAdapter | undefined {
+    return undefined;
+  }
 }
 
 /** The output limit an adapter must pass upstream (set by the gateway from the hold). */

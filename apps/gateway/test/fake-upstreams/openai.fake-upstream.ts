@@ -62,6 +62,8 @@ export interface FakeChatFixtures {
 export interface FakeOpenAiOptions {
   /** The only key accepted (anything else gets OpenAI's 401 body); absent: a local server that takes no key. */
   apiKey?: string;
+  /** More keys accepted besides `apiKey` (e.g. a workspace's own key next to the operator's). */
+  extraApiKeys?: string[];
   /** Fixtures per upstream model; `*` for every model not named. Default: the OpenAI fixtures. */
   chatFixtures?: Record<string, FakeChatFixtures>;
   /** Request fields refused with a 400 `unsupported_parameter`, for every model (`*`) or per upstream model. */
@@ -128,6 +130,10 @@ export class FakeOpenAiUpstream {
     this.stickyScenario = scenario;
   }
 
+  private acceptsKey(authorization: string | undefined): boolean {
+    return [this.options.apiKey, ...(this.options.extraApiKeys ?? [])].some((key) => key !== undefined && authorization === `Bearer ${key}`);
+  }
+
   /** Requests whose messages contain `marker`. */
   requestsContaining(marker: string): RecordedRequest[] {
     return this.requests.filter((r) => r.rawBody.includes(marker));
@@ -155,7 +161,7 @@ export class FakeOpenAiUpstream {
     if (req.method !== 'POST' || (req.url !== '/v1/chat/completions' && req.url !== '/v1/embeddings')) {
       return this.error(res, 404, { message: `Invalid URL (${req.method} ${req.url})`, type: 'invalid_request_error', param: null, code: null });
     }
-    if ((this.options.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.options.apiKey}`) || recorded.scenario === '401') {
+    if ((this.options.apiKey !== undefined && !this.acceptsKey(req.headers.authorization)) || recorded.scenario === '401') {
       return this.errorFixture(res, 401, 'error.401.invalid-api-key.json');
     }
     if (req.url === '/v1/embeddings') return this.embeddings(res, body);

@@ -26,6 +26,10 @@ export class AnthropicAdapter extends ProviderAdapter {
     super();
   }
 
+  override withApiKey(apiKey: string): AnthropicAdapter {
+    return new AnthropicAdapter(this.http, { ...this.options, apiKey });
+  }
+
   async complete(request: ChatRequest, upstreamModel: string, signal: AbortSignal): Promise<CanonicalCompletion> {
     const response = await this.post(toAnthropicRequestBody(request, upstreamModel, false), signal);
     return fromAnthropicMessage(await readJsonBody(response, signal));

@@ -28,6 +28,10 @@ export class GeminiAdapter extends ProviderAdapter {
     super();
   }
 
+  override withApiKey(apiKey: string): GeminiAdapter {
+    return new GeminiAdapter(this.http, { ...this.options, apiKey });
+  }
+
   async complete(request: ChatRequest, upstreamModel: string, signal: AbortSignal): Promise<CanonicalCompletion> {
     const response = await this.post(upstreamModel, 'generateContent', toGeminiRequestBody(request), signal);
     return fromGeminiResponse(await readJsonBody(response, signal), this.options.newToolCallId ?? randomToolCallId);

@@ -33,6 +33,10 @@ export class OpenAiCompatibleAdapter extends ProviderAdapter implements Embeddin
     this.id = provider.id;
   }
 
+  override withApiKey(apiKey: string): OpenAiCompatibleAdapter {
+    return new OpenAiCompatibleAdapter(this.http, this.provider, { ...this.options, apiKey });
+  }
+
   async complete(request: ChatRequest, upstreamModel: string, signal: AbortSignal): Promise<CanonicalCompletion> {
     const response = await this.post('/chat/completions', toOpenAiCompatibleRequestBody(request, upstreamModel, false, this.provider.quirks), signal);
     try {

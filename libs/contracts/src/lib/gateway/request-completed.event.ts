@@ -56,5 +56,7 @@ export const GatewayRequestCompleted = defineEvent({
     strategy: z.string().max(50).nullish(),
     /** The tier `auto` classified the prompt into (simple, medium, complex, reasoning), when `auto` was asked for. */
     autoTier: RoutingTierSchema.nullish(),
+    /** Served with the workspace's own provider key: billed this fee (basis points of the price; 0 = free allowance). */
+    byokFeeBasisPoints: z.number().int().min(0).max(100_000).nullish(),
   }),
 });
