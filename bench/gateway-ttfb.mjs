@@ -139,6 +139,8 @@ const stackEnv = {
   OPENAI_API_KEY: 'sk-bench-mock',
   OPENAI_BASE_URL: MOCK_BASE,
   PORT: String(GATEWAY_PORT),
+  // The load driver uses one key far above the default per-key rate limit.
+  RATE_LIMIT_DEFAULT_RPM: '0',
   ...(opt.profile
     ? {
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} -r ${path.join(HERE, 'lib', 'stage-timer.cjs')}`.trim(),

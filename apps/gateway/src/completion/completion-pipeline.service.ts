@@ -108,7 +108,7 @@ export class CompletionPipeline {
     const routed = searchAsk ? { ...body, model: searchAsk.model } : body;
     const policies = await this.guardrails.policiesFor(key);
     this.guardrails.checkRequestedModel(policies, routed.model);
-    const admission = await this.guardrails.admit(policies);
+    const admission = await this.guardrails.admit(policies, key);
     if (admission.status) reply.headers(rateLimitHeaders(admission.status));
     if (admission.violation) throw admission.violation;
     const strategyHeader = httpRequest.headers['x-routing-strategy'];

@@ -67,6 +67,8 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
   BYOK_FEE_BASIS_POINTS: z.coerce.number().int().min(0).max(10_000).default(500),
   /** BYOK requests per workspace and month that pay no fee. */
   BYOK_FREE_REQUESTS_PER_MONTH: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
+  /** Requests per minute for a key without a limit of its own (every response then carries X-RateLimit-*); 0 = none. */
+  RATE_LIMIT_DEFAULT_RPM: z.coerce.number().int().min(0).max(10_000_000).default(600),
   /** Credit every new workspace gets, booked from the promotions account ($0.50; 0 turns it off). */
   STARTER_CREDIT_MICROS: z
     .string()

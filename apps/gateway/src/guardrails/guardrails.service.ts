@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { AppError, type ErrorCode } from '@switchyard/errors';
 import type { AuthenticatedKey } from '../auth/api-key-auth.service';
 import { GuardrailCounters } from './guardrail-counters';
@@ -41,6 +42,7 @@ export class GuardrailsService {
   constructor(
     private readonly repository: GuardrailPoliciesRepository,
     private readonly counters: GuardrailCounters,
+    @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {}
 
   async policiesFor(key: AuthenticatedKey): Promise<ScopedPolicy[]> {
@@ -98,11 +100,11 @@ export class GuardrailsService {
    * across replicas. Returns the tightest requests-per-minute status for the X-RateLimit headers, and the
    * violation to answer with when a limit is reached (nothing was counted then).
    */
-  async admit(policies: ScopedPolicy[], nowMs = Date.now()): Promise<{ status?: RateLimitStatus; violation?: AppError }> {
+  async admit(policies: ScopedPolicy[], key: AuthenticatedKey, nowMs = Date.now()): Promise<{ status?: RateLimitStatus; violation?: AppError }> {
     const minute = minuteWindow(nowMs);
     const day = dayWindow(nowMs);
     const limits: Array<{ code: ErrorCode; p: ScopedPolicy; limit: number; window: Window; mode: 'incr' | 'check'; kind: string }> = [];
-    for (const p of policies) {
+    for (const p of this.withDefaultRate(policies, key)) {
       const { requests_per_minute: rpm, requests_per_day: rpd, tokens_per_minute: tpm } = p.policy;
       if (rpm) limits.push({ code: 'requests_per_minute_exceeded', p, limit: rpm, window: minute, mode: 'incr', kind: 'rpm' });
       if (rpd) limits.push({ code: 'requests_per_day_exceeded', p, limit: rpd, window: day, mode: 'incr', kind: 'rpd' });
@@ -128,6 +130,13 @@ export class GuardrailsService {
       if (!tightest || remaining < tightest.remaining) tightest = { limit: l.limit, remaining, resetAtMs: l.window.endsAtMs };
     });
     return { status: tightest };
+  }
+
+  /** A key without a requests-per-minute limit of its own gets the gateway default (RATE_LIMIT_DEFAULT_RPM, 0 = none). */
+  private withDefaultRate(policies: ScopedPolicy[], key: AuthenticatedKey): ScopedPolicy[] {
+    const fallback = this.env.RATE_LIMIT_DEFAULT_RPM;
+    if (fallback === 0 || policies.some((p) => p.scope === 'key' && p.policy.requests_per_minute)) return policies;
+    return [...policies, { scope: 'key', scopeId: key.apiKeyId, policy: { requests_per_minute: fallback } }];
   }
 
   /**

@@ -16,7 +16,7 @@ describe('guardrails (real Redis counters shared by gateway replicas, real ledge
   let secondGateway: ServiceProcess | undefined;
 
   beforeAll(async () => {
-    stack = await startGatewayTestStack({ env: {}, workspace: { name: 'guardrails-primary', creditMicros: 5_000_000n } });
+    stack = await startGatewayTestStack({ env: { RATE_LIMIT_DEFAULT_RPM: '50' }, workspace: { name: 'guardrails-primary', creditMicros: 5_000_000n } });
   }, 120_000);
 
   afterAll(async () => {
@@ -187,6 +187,17 @@ describe('guardrails (real Redis counters shared by gateway replicas, real ledge
     expect(info.data.usage).toBe(`0.${spent.toString().padStart(6, '0')}`);
     expect(new Date(String(info.data.limit_resets_at)).getUTCDay()).toBe(1);
     expect((await admin('PUT', `/workspaces/${id}/guardrails`, { credit_limit_reset: 'daily' })).status).toBe(400);
+  });
+
+  it('a key without a limit of its own gets the gateway default, and every response carries X-RateLimit headers', async () => {
+    await awayFromMinuteEdge();
+    const { key } = await workspaceWith({});
+    const first = await chat(key);
+    expect(first.status).toBe(200);
+    expect([first.headers.get('x-ratelimit-limit'), first.headers.get('x-ratelimit-remaining')]).toEqual(['50', '49']);
+    const refused = await chat(key, { model: 'acme/unknown' });
+    expect(refused.status).toBe(404);
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('48');
   });
 
   it('a key reads the guardrails that apply to it', async () => {
