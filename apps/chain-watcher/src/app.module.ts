@@ -20,6 +20,9 @@ import { FundingCreditsRepository } from './funding/funding-credits.repository';
 import { FundingService } from './funding/funding.service';
 import { LedgerFundingClient } from './funding/ledger-funding.client';
 import { OutboxRelay } from './outbox/outbox.relay';
+import { PaymentChainClient } from './payments/payment-chain.client';
+import { PaymentsController } from './payments/payments.controller';
+import { PaymentsService } from './payments/payments.service';
 
 @Module({})
 export class AppModule {
@@ -32,7 +35,7 @@ export class AppModule {
         NatsModule.forRoot(natsConnectionOptions('chain-watcher', env)),
         chainDatabaseModule(env),
       ],
-      controllers: [DepositsController],
+      controllers: [DepositsController, PaymentsController],
       providers: [
         { provide: CHAIN_WATCHER_ENV, useValue: env },
         chainClientProvider,
@@ -48,6 +51,8 @@ export class AppModule {
         FundingService,
         DepositConfirmedConsumer,
         DepositsService,
+        PaymentChainClient,
+        PaymentsService,
         ChainFollowerService,
         ChainReadiness,
         NatsReadiness,

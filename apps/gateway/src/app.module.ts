@@ -19,6 +19,7 @@ import { LedgerAdminController } from './management/ledger-admin.controller';
 import { ManagementService } from './management/management.service';
 import { WorkspaceEntity } from './management/workspace.entity';
 import { WorkspacesRepository } from './management/workspaces.repository';
+import { AgentPaymentsModule } from './agent-payments/agent-payments.module';
 import { CompletionPipeline } from './completion/completion-pipeline.service';
 import { RouteCandidatesService } from './completion/route-candidates.service';
 import { CompletionPublisher } from './metering/completion.publisher';
@@ -62,6 +63,7 @@ export class AppModule {
         gatewayDatabaseModule(env),
         UsageRoutesModule.forRoot(env),
         DepositsRoutesModule,
+        AgentPaymentsModule.forRoot(env),
         TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity, ProviderKeyEntity]),
       ],
       controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, ModelEndpointsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, KeyInfoController, ProviderKeysAdminController, ProviderKeysController, PassthroughController],

@@ -4,7 +4,8 @@ import type { ChatRequest, FinishReason, TokenUsage } from '@switchyard/contract
 import { AppError, toAppError } from '@switchyard/errors';
 import { notBilledReason } from '@switchyard/pricing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiKeyAuthService, type AuthenticatedKey } from '../auth/api-key-auth.service';
+import { AgentPaymentsService } from '../agent-payments/agent-payments.service';
+import { ApiKeyAuthService, type AuthenticatedKey, extractApiKey } from '../auth/api-key-auth.service';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { CompletionPublisher, type RequestCompletedPayload } from '../metering/completion.publisher';
 import { type HoldExtras, type HoldPlan, outputTokensCoveredByHold, planHold, requestedOutputTokens } from '../metering/hold-sizing';
@@ -94,6 +95,7 @@ export class CompletionPipeline {
     private readonly webSearch: WebSearchClient,
     private readonly guardrails: GuardrailsService,
     private readonly providerKeys: ProviderKeysService,
+    private readonly agentPayments: AgentPaymentsService,
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {}
 
@@ -102,10 +104,11 @@ export class CompletionPipeline {
     const startedAt = new Date();
     reply.header('x-request-id', requestId).header('x-switchyard-request-id', requestId).header('X-Generation-Id', requestId);
 
-    const key = await this.auth.authenticate(httpRequest);
     const searchAsk = webSearchAsk(body);
     if (searchAsk && !this.webSearch.isConfigured) throw new AppError('invalid_request', 'Web search is not configured on this gateway.', { param: 'plugins' });
     const routed = searchAsk ? { ...body, model: searchAsk.model } : body;
+    const extras = searchAsk ? { promptTokens: searchContextTokensMax(searchAsk.maxResults), feeMicros: this.env.WEB_SEARCH_FEE_MICROS } : undefined;
+    const key = await this.authenticate(httpRequest, reply, routed, extras);
     const policies = await this.guardrails.policiesFor(key);
     this.guardrails.checkRequestedModel(policies, routed.model);
     const admission = await this.guardrails.admit(policies, key);
@@ -115,7 +118,6 @@ export class CompletionPipeline {
     const route = this.routes.route(routed, typeof strategyHeader === 'string' ? strategyHeader : undefined);
     const candidates = await this.providerKeys.withWorkspaceKeys(key.workspaceId, this.guardrails.allowedCandidates(policies, route.candidates));
     // The hold covers the search results' tokens (bounded) and the fee, so searching happens after it.
-    const extras = searchAsk ? { promptTokens: searchContextTokensMax(searchAsk.maxResults), feeMicros: this.env.WEB_SEARCH_FEE_MICROS } : undefined;
     const plan = this.planForCandidates(routed, candidates, extras);
     // The cost cap and the budgets may lower the hold; max_tokens then shrinks to what it covers.
     const capped = this.guardrails.capHold(policies, plan.amountMicros, plan.minAmountMicros);
@@ -310,6 +312,25 @@ export class CompletionPipeline {
       this.recordFailure(state, candidate, attemptStartMs, appError);
       await sse.sendAll(writer.fail(appError, state.usage));
     }
+  }
+
+  /**
+   * The caller: an API key; or, with agent payments on, a paying address (`Authorization: Payment …`, booked to its
+   * payer workspace). A request with neither gets the 402 challenge for its worst case, sized as its paid retry will be
+   * held (no guardrails or own provider keys apply to a new payer).
+   */
+  private async authenticate(httpRequest: FastifyRequest, reply: FastifyReply, routed: ChatRequest, extras: HoldExtras | undefined): Promise<AuthenticatedKey> {
+    if (!this.agentPayments.enabled) return this.auth.authenticate(httpRequest);
+    if (this.agentPayments.presentsPayment(httpRequest)) {
+      const payer = await this.agentPayments.authenticate(httpRequest, reply);
+      if (payer) return payer;
+    } else if (extractApiKey(httpRequest) !== undefined) {
+      return this.auth.authenticate(httpRequest);
+    }
+    const strategyHeader = httpRequest.headers['x-routing-strategy'];
+    const route = this.routes.route(routed, typeof strategyHeader === 'string' ? strategyHeader : undefined);
+    if (route.candidates.length === 0) throw new AppError('model_not_found', `The model '${routed.model}' does not exist or no enabled provider serves it.`, { param: 'model' });
+    return this.agentPayments.challenge(httpRequest, reply, this.planForCandidates(routed, route.candidates, extras).amountMicros);
   }
 
   /**

@@ -108,3 +108,5 @@ export const ChainDepositsList = defineCommand({
     feeBasisPoints: z.number().int(),
   }),
 });
+
+export * from './chain-payments';

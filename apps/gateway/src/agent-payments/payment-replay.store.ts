@@ -1,0 +1,62 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { REDIS_CLIENT } from '@switchyard/database';
+import { AppError } from '@switchyard/errors';
+import type Redis from 'ioredis';
+
+const PREFIX = 'agentpay:';
+
+export type ChallengeClaim = 'claimed' | 'in_use' | 'settled';
+export type ProofClaim = 'claimed' | 'ours' | 'taken';
+
+/**
+ * Single use, atomically (Redis SET NX): a challenge id is `inflight` while one credential for it is being settled
+ * and `settled` once its payment is booked; a transaction hash belongs to the first challenge that presented it.
+ * Durable "once" for money is the ledger's journal key; this store makes the protocol single-use and bounds
+ * concurrent reuse to one settlement.
+ */
+@Injectable()
+export class PaymentReplayStore {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+
+  async claimChallenge(challengeId: string, ttlMs: number): Promise<ChallengeClaim> {
+    const key = `${PREFIX}ch:${challengeId}`;
+    const set = await this.guard(() => this.redis.set(key, 'inflight', 'PX', Math.max(1, ttlMs), 'NX'));
+    if (set === 'OK') return 'claimed';
+    return (await this.guard(() => this.redis.get(key))) === 'settled' ? 'settled' : 'in_use';
+  }
+
+  async markSettled(challengeId: string, ttlMs: number): Promise<void> {
+    await this.guard(() => this.redis.set(`${PREFIX}ch:${challengeId}`, 'settled', 'PX', Math.max(1, ttlMs)));
+  }
+
+  /** Lets the same challenge be tried again (nothing was booked). */
+  async releaseChallenge(challengeId: string): Promise<void> {
+    await this.guard(() => this.redis.del(`${PREFIX}ch:${challengeId}`));
+  }
+
+  /** `(chainId, txHash)` → the challenge that first presented it; `ours` when that is this challenge (a retry). */
+  async claimProof(chainId: number, txHash: string, challengeId: string, ttlMs: number): Promise<ProofClaim> {
+    const key = `${PREFIX}tx:${chainId}:${txHash.toLowerCase()}`;
+    if ((await this.guard(() => this.redis.set(key, challengeId, 'PX', Math.max(1, ttlMs), 'NX'))) === 'OK') return 'claimed';
+    return (await this.guard(() => this.redis.get(key))) === challengeId ? 'ours' : 'taken';
+  }
+
+  async releaseProof(chainId: number, txHash: string, challengeId: string): Promise<void> {
+    const key = `${PREFIX}tx:${chainId}:${txHash.toLowerCase()}`;
+    // Only our own claim (compare-and-delete).
+    await this.guard(() => this.redis.eval(`if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`, 1, key, challengeId));
+  }
+
+  /** Reserves a challenge amount so no two open challenges ask for the same one; false when taken. */
+  async reserveAmount(chainId: number, amountBaseUnits: bigint, ttlMs: number): Promise<boolean> {
+    return (await this.guard(() => this.redis.set(`${PREFIX}amt:${chainId}:${amountBaseUnits}`, '1', 'PX', Math.max(1, ttlMs), 'NX'))) === 'OK';
+  }
+
+  private async guard<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new AppError('service_unavailable', 'Payment state is unavailable; retry shortly.', { cause: error });
+    }
+  }
+}
