@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { callApi, CliError, resolveTarget } from './api-client';
+import { registerAuthCommands } from './auth.commands';
 import { registerDepositCommands } from './deposit.commands';
 import { registerLedgerCommands } from './ledger.commands';
+import { registerWorkspaceCommands } from './workspace.commands';
 
 interface Credits { workspace_id: string; balance_micros: string; pending_micros: string; available_micros: string; balance_usd: string }
 interface ModelList { data: Array<{ id: string; context_length?: number; pricing?: Record<string, string> }> }
@@ -36,6 +38,7 @@ program
   .description('print OPENAI_API_KEY and OPENAI_BASE_URL for this gateway')
   .action(() => {
     const target = resolveTarget();
+    if (!target.apiKey) throw new CliError('No API key to print: create one with `switchyard keys create --name my-app`, then run `SWITCHYARD_API_KEY=<key> switchyard env`.', 1);
     const values = { OPENAI_API_KEY: target.apiKey ?? '', OPENAI_BASE_URL: `${target.url}/v1` };
     print(program.opts().json, values, () => Object.entries(values).map(([k, v]) => `${k}=${v}`).join('\n'));
   });
@@ -49,14 +52,22 @@ program
       method: 'POST',
       body: { model: options.model, messages: [{ role: 'user', content: 'Say hello to Switchyard.' }], max_tokens: 32 },
     });
-    print(program.opts().json, completion, () => `${completion.model}: ${completion.choices[0]?.message.content ?? ''}\n${completion.usage.total_tokens} tokens, cost ${completion.usage.cost_micros ?? '?'} µUSD`);
+    print(program.opts().json, { ok: true, model: completion.model, id: completion.id, usage: completion.usage, content: completion.choices[0]?.message.content ?? '' }, () => `OK connected (${completion.model})\n${completion.usage.total_tokens} tokens, cost ${completion.usage.cost_micros ?? '?'} µUSD`);
   });
 
+registerAuthCommands(program, print);
+registerWorkspaceCommands(program, print);
 registerLedgerCommands(program, print);
 registerDepositCommands(program, print);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const exitCode = error instanceof CliError ? error.exitCode : 3;
-  process.stderr.write(`switchyard: ${(error as Error).message}\n`);
+  const message = (error as Error).message;
+  if (program.opts().json) {
+    const status = error instanceof CliError ? (error.status ?? null) : null;
+    const code = error instanceof CliError ? (error.code ?? null) : null;
+    process.stdout.write(`${JSON.stringify({ error: { message, status, code, exit_code: exitCode } })}\n`);
+  }
+  process.stderr.write(`switchyard: ${message}\n`);
   process.exit(exitCode);
 });

@@ -5,11 +5,19 @@ import { NatsModule, natsConnectionOptions } from '@switchyard/nats';
 import { NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-common';
 import { createMetricsRegistry } from '@switchyard/observability';
 import { PriceTable } from '@switchyard/pricing';
-import { ApiKeyAuthService } from './auth/api-key-auth.service';
-import { ApiKeyCache } from './auth/api-key.cache';
+import { AgentPaymentsModule } from './agent-payments/agent-payments.module';
+import { AccountsService } from './accounts/accounts.service';
+import { AuthController } from './accounts/auth.controller';
+import { AuthStateStore } from './accounts/auth-state.store';
+import { DeviceFlowService } from './accounts/device-flow.service';
+import { MeController } from './accounts/me.controller';
+import { OpenApiController } from './accounts/openapi.controller';
+import { SessionsService } from './accounts/sessions.service';
+import { SiweService } from './accounts/siwe.service';
 import { ApiKeyEntity } from './auth/api-key.entity';
-import { ApiKeyGuard } from './auth/api-key.guard';
-import { ApiKeysRepository } from './auth/api-keys.repository';
+import { AuthModule } from './auth/auth.module';
+import { KeysController } from './keys/keys.controller';
+import { KeysService } from './keys/keys.service';
 import { GATEWAY_ENV, type GatewayEnv } from './config/gateway.env';
 import { gatewayDatabaseModule } from './database/gateway-database';
 import { AdminTokenGuard } from './management/admin-token.guard';
@@ -19,7 +27,6 @@ import { LedgerAdminController } from './management/ledger-admin.controller';
 import { ManagementService } from './management/management.service';
 import { WorkspaceEntity } from './management/workspace.entity';
 import { WorkspacesRepository } from './management/workspaces.repository';
-import { AgentPaymentsModule } from './agent-payments/agent-payments.module';
 import { CompletionPipeline } from './completion/completion-pipeline.service';
 import { RouteCandidatesService } from './completion/route-candidates.service';
 import { CompletionPublisher } from './metering/completion.publisher';
@@ -61,21 +68,24 @@ export class AppModule {
         NatsModule.forRoot(natsConnectionOptions('gateway', env)),
         RedisModule.forRoot({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }),
         gatewayDatabaseModule(env),
+        AuthModule,
         UsageRoutesModule.forRoot(env),
         DepositsRoutesModule,
         AgentPaymentsModule.forRoot(env),
         TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity, ProviderKeyEntity]),
       ],
-      controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, ModelEndpointsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, KeyInfoController, ProviderKeysAdminController, ProviderKeysController, PassthroughController],
+      controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, ModelEndpointsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, KeyInfoController, ProviderKeysAdminController, ProviderKeysController, PassthroughController, AuthController, MeController, KeysController, OpenApiController],
       providers: [
         { provide: GATEWAY_ENV, useValue: env },
         { provide: PriceTable, useFactory: () => PriceTable.loadFromDirectory(env.PRICE_DATA_DIR) },
         UpstreamHttpClient,
         { provide: ProviderRegistry, useFactory: (http: UpstreamHttpClient) => new ProviderRegistry(env, http), inject: [UpstreamHttpClient] },
-        ApiKeysRepository,
-        ApiKeyCache,
-        ApiKeyAuthService,
-        ApiKeyGuard,
+        AuthStateStore,
+        SessionsService,
+        SiweService,
+        AccountsService,
+        DeviceFlowService,
+        KeysService,
         AdminTokenGuard,
         WorkspacesRepository,
         ManagementService,

@@ -12,3 +12,4 @@ export * from './lib/gateway/request-completed.event';
 export * from './lib/billing/request-log.schema';
 export * from './lib/billing/billing-queries';
 export * from './lib/chain/chain-deposits';
+export * from './lib/gateway/api-key-invalidated.message';

@@ -3,13 +3,20 @@ import { AppError } from '@switchyard/errors';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeyCache } from './api-key.cache';
 import { hashApiKey, looksLikeApiKey } from './api-key.codec';
-import { type ApiKeyRecord, isApiKeyUsable } from './api-key.record';
+import { type ApiKeyKind, type ApiKeyRecord, isApiKeyUsable } from './api-key.record';
 import { ApiKeysRepository } from './api-keys.repository';
+import { FailedAuthLimiter } from './failed-auth.limiter';
 
 export interface AuthenticatedKey {
   apiKeyId: string;
   workspaceId: string;
 }
+
+export interface IdentifiedKey extends AuthenticatedKey {
+  kind: ApiKeyKind;
+}
+
+type CredentialRequest = Pick<FastifyRequest, 'headers' | 'query'> & { ip?: string };
 
 /** Reads the credential from any of the accepted places (OpenAI, Anthropic, Gemini styles). */
 export function extractApiKey(request: Pick<FastifyRequest, 'headers' | 'query'>): string | undefined {
@@ -33,15 +40,23 @@ export class ApiKeyAuthService {
   constructor(
     private readonly cache: ApiKeyCache,
     private readonly repository: ApiKeysRepository,
+    private readonly failures: FailedAuthLimiter,
   ) {}
 
-  async authenticate(request: Pick<FastifyRequest, 'headers' | 'query'>): Promise<AuthenticatedKey> {
+  /** An inference key (the model-calling surfaces): management keys are refused here. */
+  async authenticate(request: CredentialRequest): Promise<AuthenticatedKey> {
     const raw = extractApiKey(request);
     if (!raw) throw new AppError('unauthenticated', 'Missing API key. Pass it as "Authorization: Bearer <key>".');
-    if (!looksLikeApiKey(raw)) throw invalidKey();
-    const record = await this.lookup(hashApiKey(raw));
-    if (!record || !isApiKeyUsable(record, new Date())) throw invalidKey();
-    return { apiKeyId: record.id, workspaceId: record.workspaceId };
+    const key = await this.identify(raw, request.ip);
+    if (key.kind !== 'inference') throw await this.failures.failure(request.ip, new AppError('unauthenticated', 'Management keys cannot call models; use an inference key.'));
+    return { apiKeyId: key.apiKeyId, workspaceId: key.workspaceId };
+  }
+
+  /** Any live key of either kind, from its raw value; failures count toward the caller's failed-auth limit. */
+  async identify(raw: string, clientAddress: string | undefined): Promise<IdentifiedKey> {
+    const record = looksLikeApiKey(raw) ? await this.lookup(hashApiKey(raw)) : null;
+    if (!record || !isApiKeyUsable(record, new Date())) throw await this.failures.failure(clientAddress, invalidKey());
+    return { apiKeyId: record.id, workspaceId: record.workspaceId, kind: record.kind ?? 'inference' };
   }
 
   private async lookup(keyHash: string): Promise<ApiKeyRecord | null> {
@@ -56,6 +71,8 @@ export class ApiKeyAuthService {
             id: entity.id,
             workspaceId: entity.workspaceId,
             keyHash: entity.keyHash,
+            kind: entity.kind,
+            disabled: entity.disabled,
             expiresAt: entity.expiresAt?.toISOString() ?? null,
             revokedAt: entity.revokedAt?.toISOString() ?? null,
           }

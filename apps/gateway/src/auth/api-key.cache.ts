@@ -14,10 +14,19 @@ const REDIS_TIMEOUT_MS = 200;
  */
 @Injectable()
 export class ApiKeyCache {
+  /** Every cache of this process (modules may hold their own), so an invalidation over NATS reaches all of them. */
+  private static readonly instances = new Set<ApiKeyCache>();
   private readonly logger = new Logger(ApiKeyCache.name);
   private readonly memory = new Map<string, { record: ApiKeyRecord | null; expiresAtMs: number }>();
 
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {
+    ApiKeyCache.instances.add(this);
+  }
+
+  /** Drops a key from every in-process cache (another replica revoked or changed it). */
+  static invalidateLocalEverywhere(keyHash: string): void {
+    for (const cache of ApiKeyCache.instances) cache.memory.delete(keyHash);
+  }
 
   getLocal(keyHash: string, nowMs: number): { record: ApiKeyRecord | null } | undefined {
     const entry = this.memory.get(keyHash);
@@ -56,9 +65,10 @@ export class ApiKeyCache {
     }
   }
 
+  /** Redis first, then this process: a lookup racing the delete cannot re-fill the local entry from Redis. */
   async invalidate(keyHash: string): Promise<void> {
-    this.memory.delete(keyHash);
     await this.redis.del(redisKey(keyHash));
+    ApiKeyCache.invalidateLocalEverywhere(keyHash);
   }
 }
 

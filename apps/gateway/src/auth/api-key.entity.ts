@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { ApiKeyKind } from './api-key.record';
 
 /** An API key: only its prefix (for display) and SHA-256 hash are stored, never the raw key. */
 @Entity({ name: 'api_keys' })
@@ -17,6 +18,17 @@ export class ApiKeyEntity {
 
   @Column('char', { name: 'key_hash', length: 64, unique: true })
   keyHash!: string;
+
+  /** inference keys call models; management keys manage keys and read reports, and cannot call models. */
+  @Column('text', { default: 'inference' })
+  kind!: ApiKeyKind;
+
+  @Column('boolean', { default: false })
+  disabled!: boolean;
+
+  /** The wallet (or `key:<id>` for a management key) that created it; null for operator-created keys. */
+  @Column('text', { name: 'created_by', nullable: true })
+  createdBy!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -7,6 +7,9 @@ import { GuardrailPolicyEntity } from '../guardrails/guardrail-policy.entity';
 import { GatewayInit1730000000000 } from './migrations/1730000000000-gateway-init';
 import { GuardrailPolicies1733000000000 } from './migrations/1733000000000-guardrail-policies';
 import { ProviderKeys1733100000000 } from './migrations/1733100000000-provider-keys';
+import { Accounts1736000000000 } from './migrations/1736000000000-accounts';
+import { SessionEntity } from '../accounts/session.entity';
+import { WorkspaceMemberEntity } from '../accounts/workspace-member.entity';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -16,8 +19,8 @@ export function gatewayDatabaseModule(env: GatewayEnv) {
     url: env.DATABASE_URL,
     schema: GATEWAY_SCHEMA,
     poolMax: env.DATABASE_POOL_MAX,
-    entities: [WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity, ProviderKeyEntity],
-    migrations: [GatewayInit1730000000000, GuardrailPolicies1733000000000, ProviderKeys1733100000000],
+    entities: [WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity, ProviderKeyEntity, SessionEntity, WorkspaceMemberEntity],
+    migrations: [GatewayInit1730000000000, GuardrailPolicies1733000000000, ProviderKeys1733100000000, Accounts1736000000000],
     statementTimeoutMs: 10_000,
     runMigrations: env.RUN_MIGRATIONS,
   });

@@ -1,12 +1,12 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { microsToUsd } from '@switchyard/money';
-import type { AuthenticatedKey } from '../auth/api-key-auth.service';
-import { ApiKeyGuard, CurrentApiKey } from '../auth/api-key.guard';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal, WorkspaceAuthGuard } from '../auth/workspace-auth.guard';
 import { LedgerReportsClient } from '../routes/usage/ledger-reports.client';
 import { ManagementService } from './management.service';
 
 @Controller('api/v1')
-@UseGuards(ApiKeyGuard)
+@UseGuards(WorkspaceAuthGuard)
 export class CreditsController {
   constructor(
     private readonly management: ManagementService,
@@ -18,7 +18,7 @@ export class CreditsController {
    * next to Switchyard's balance fields. Both come from the workspace's credit account in the ledger.
    */
   @Get('credits')
-  async credits(@CurrentApiKey() key: AuthenticatedKey) {
+  async credits(@CurrentPrincipal() key: Principal) {
     const [balance, totals] = await Promise.all([this.management.credits(key.workspaceId), this.ledger.creditTotals(key.workspaceId)]);
     return {
       ...balance,

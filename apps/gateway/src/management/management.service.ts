@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
 import { microsToUsd } from '@switchyard/money';
-import { ApiKeyCache } from '../auth/api-key.cache';
+import { ApiKeyInvalidations } from '../auth/api-key-invalidations';
 import { generateApiKey } from '../auth/api-key.codec';
 import { ApiKeysRepository } from '../auth/api-keys.repository';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
@@ -16,7 +16,7 @@ export class ManagementService {
   constructor(
     private readonly workspaces: WorkspacesRepository,
     private readonly keys: ApiKeysRepository,
-    private readonly keyCache: ApiKeyCache,
+    private readonly keyInvalidations: ApiKeyInvalidations,
     private readonly ledger: LedgerClient,
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {}
@@ -63,7 +63,7 @@ export class ManagementService {
     if (!UuidParamSchema.safeParse(keyId).success) throw new AppError('not_found', 'No such API key.', { param: 'id' });
     const key = await this.keys.revoke(keyId, new Date());
     if (!key) throw new AppError('not_found', 'No such API key.', { param: 'id' });
-    await this.keyCache.invalidate(key.keyHash);
+    await this.keyInvalidations.invalidate(key.keyHash);
     return { id: key.id, revoked: true, revoked_at: key.revokedAt?.toISOString() ?? null };
   }
 

@@ -1,8 +1,8 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { RequestId } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
-import type { AuthenticatedKey } from '../../auth/api-key-auth.service';
-import { ApiKeyGuard, CurrentApiKey } from '../../auth/api-key.guard';
+import type { Principal } from '../../auth/principal';
+import { CurrentPrincipal, WorkspaceAuthGuard } from '../../auth/workspace-auth.guard';
 import { BillingQueriesClient } from './billing-queries.client';
 import { formatGeneration } from './usage-routes.format';
 import { GenerationQuerySchema, parseQuery } from './usage-routes.schemas';
@@ -13,12 +13,12 @@ import { GenerationQuerySchema, parseQuery } from './usage-routes.schemas';
  * response may 404 for a moment; clients retry, as with OpenRouter.
  */
 @Controller('api/v1')
-@UseGuards(ApiKeyGuard)
+@UseGuards(WorkspaceAuthGuard)
 export class GenerationController {
   constructor(private readonly billing: BillingQueriesClient) {}
 
   @Get('generation')
-  async generation(@CurrentApiKey() key: AuthenticatedKey, @Query() query: Record<string, unknown>) {
+  async generation(@CurrentPrincipal() key: Principal, @Query() query: Record<string, unknown>) {
     const { id } = parseQuery(GenerationQuerySchema, query);
     if (!RequestId.safeParse(id).success) throw notFound(id);
     return formatGeneration(await this.billing.generation(key.workspaceId, id));

@@ -1,10 +1,4 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { ApiKeyAuthService } from '../../auth/api-key-auth.service';
-import { ApiKeyCache } from '../../auth/api-key.cache';
-import { ApiKeyEntity } from '../../auth/api-key.entity';
-import { ApiKeyGuard } from '../../auth/api-key.guard';
-import { ApiKeysRepository } from '../../auth/api-keys.repository';
 import type { GatewayEnv } from '../../config/gateway.env';
 import { BalanceController } from './balance.controller';
 import { BillingQueriesClient } from './billing-queries.client';
@@ -18,9 +12,8 @@ import { UsageController } from './usage.controller';
 const BILLING_QUERY_TIMEOUT_MS = 10_000;
 
 /**
- * Usage, generations, logs, balance and transactions for API-key holders, always scoped to the key's workspace.
- * Answers come from billing and the ledger over NATS; the module brings its own API-key authentication (the
- * process-local key cache lives ≤ 1 s, so a second instance changes nothing about revocation).
+ * Usage, generations, logs, balance and transactions for API-key holders and signed-in members, always scoped to the
+ * caller's workspace. Answers come from billing and the ledger over NATS; authentication is the global AuthModule's.
  */
 @Module({})
 export class UsageRoutesModule {
@@ -28,14 +21,9 @@ export class UsageRoutesModule {
     const options: UsageRoutesOptions = { billingTimeoutMs: BILLING_QUERY_TIMEOUT_MS, ledgerTimeoutMs: env.LEDGER_TIMEOUT_MS };
     return {
       module: UsageRoutesModule,
-      imports: [TypeOrmModule.forFeature([ApiKeyEntity])],
       controllers: [UsageController, GenerationController, LogsController, BalanceController],
       providers: [
         { provide: USAGE_ROUTES_OPTIONS, useValue: options },
-        ApiKeysRepository,
-        ApiKeyCache,
-        ApiKeyAuthService,
-        ApiKeyGuard,
         BillingQueriesClient,
         LedgerReportsClient,
       ],
