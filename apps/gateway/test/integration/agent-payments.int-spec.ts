@@ -206,6 +206,8 @@ describe('agent payments (402 → pay → 200) on a local chain', () => {
 
     const payer = mnemonicToAccount(ANVIL_TEST_MNEMONIC, { addressIndex: 5 });
     await usdt.mint(payer.address, 1_000_000n);
+    // An earlier test stamped blocks in the past; the payment must land in a block after the challenge was issued.
+    await createTestClient({ chain, mode: 'anvil', transport: http(anvil.rpcUrl) }).setNextBlockTimestamp({ timestamp: BigInt(Math.ceil(Date.now() / 1000) + 2) });
     const signature = await signTransfer(wallet(payer), publicClient, challenge.charge);
     const paid = await chat(paymentAuthorization(challenge, { type: 'transaction', signature }, payer.address));
     expect(paid.status).toBe(200);
