@@ -4,13 +4,21 @@
  *   spread   hold+capture pairs/s, closed loop, holds spread over many workspaces
  *   hot      the same on one workspace
  *   latency  holds at a fixed rate (open loop) with their captures; hold latency p50/p99/max
+ * Each scenario also reports the CPU time per pair of the ledger process, of the Postgres backends serving its
+ * database and of this load generator, and how busy the machine was with other work meanwhile.
  * Usage: node -r @swc-node/register bench/ledger/ledger-bench.ts [--seconds 10] [--concurrency 256] [--rate 1000] [--accounts 1000]
+ *        [--only spread|hot|latency] [--perf /tmp/ledger.perf.data]
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LedgerAccountOpen, LedgerTransferCreate, SYSTEM_ACCOUNTS, workspaceCreditAccount } from '@switchyard/contracts';
 import { createTestDatabase, startServiceProcess, TestCommandClient, uniqueSubjectPrefix } from '@switchyard/testing';
 import { connect, type NatsConnection } from 'nats';
+import { Client } from 'pg';
 
 const { values: args } = parseArgs({
   options: {
@@ -19,6 +27,8 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '1000' },
     accounts: { type: 'string', default: '1000' },
     only: { type: 'string' },
+    /** record `perf record -a -g` into this file while the first measured scenario runs (ledger started with --perf-basic-prof) */
+    perf: { type: 'string' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -38,6 +48,72 @@ class RawLedgerClient {
   }
 }
 
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+
+/** utime + stime of a process in ms, 0 if it is gone. */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy and total ms over all cores, from /proc/stat. */
+function machineCpuMs(): { busy: number; total: number } {
+  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const ticks = values.map(Number);
+  const idle = ticks[3]! + ticks[4]!;
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) * TICK_MS, total: total * TICK_MS };
+}
+
+/**
+ * CPU time spent by each part of the benchmark: the ledger process, the Postgres backends serving its
+ * database, the load generator (this process), and the machine as a whole. Divided by the pairs done, this
+ * is a cost per pair that other load on a shared machine changes far less than the pairs/s figure.
+ */
+class CpuMeter {
+  constructor(private readonly pg: Client, private readonly database: string, private readonly ledgerPid: number) {}
+
+  async sample() {
+    const { rows } = await this.pg.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [this.database]);
+    const backends = new Map(rows.map((r) => [r.pid, processCpuMs(r.pid)]));
+    const own = process.cpuUsage();
+    return { at: performance.now(), ledger: processCpuMs(this.ledgerPid), backends, bench: (own.user + own.system) / 1_000, machine: machineCpuMs() };
+  }
+
+  async report(before: Awaited<ReturnType<CpuMeter['sample']>>, units: number) {
+    const after = await this.sample();
+    let postgres = 0;
+    for (const [pid, ms] of after.backends) postgres += ms - (before.backends.get(pid) ?? 0);
+    const perUnit = (ms: number) => Math.round((ms * 1_000) / Math.max(units, 1));
+    const machine = after.machine.busy - before.machine.busy;
+    const ours = after.ledger - before.ledger + postgres + (after.bench - before.bench);
+    return {
+      cpuMicrosPerPair: { ledger: perUnit(after.ledger - before.ledger), postgres: perUnit(postgres), loadGenerator: perUnit(after.bench - before.bench) },
+      // share of all cores busy during the run, and the part of it that was not this benchmark
+      machineBusyPercent: Math.round((100 * machine) / Math.max(after.machine.total - before.machine.total, 1)),
+      otherLoadPercent: Math.max(0, Math.round((100 * (machine - ours)) / Math.max(after.machine.total - before.machine.total, 1))),
+    };
+  }
+}
+
+let perfRecorded = false;
+
+/** `perf record` over the whole machine for the first scenario (--perf <file>); returns a stop function. */
+function startPerf(): (() => Promise<void>) | undefined {
+  if (!args.perf || perfRecorded) return undefined;
+  perfRecorded = true;
+  const child = spawn('perf', ['record', '-F', '499', '-a', '-g', '-o', resolve(args.perf)], { stdio: 'ignore' });
+  return () =>
+    new Promise((done) => {
+      child.once('exit', () => done());
+      child.kill('SIGINT');
+    });
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -45,11 +121,22 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const db = await createTestDatabase('ledgerbench');
   const prefix = uniqueSubjectPrefix();
-  const ledger = await startServiceProcess('ledger', { DATABASE_URL: db.url, NATS_SUBJECT_PREFIX: prefix, LOG_LEVEL: 'error', OTEL_SDK_DISABLED: 'true' }, { readyTimeoutMs: 60_000 });
+  const profiling: Record<string, string> = args.perf ? { NODE_OPTIONS: '--perf-basic-prof' } : {};
+  const ledger = await startServiceProcess(
+    'ledger',
+    { DATABASE_URL: db.url, NATS_SUBJECT_PREFIX: prefix, LOG_LEVEL: 'error', OTEL_SDK_DISABLED: 'true', ...profiling },
+    { readyTimeoutMs: 60_000 },
+  );
   const setup = await TestCommandClient.connect(prefix);
   const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
   const client = new RawLedgerClient(nc, prefix);
-  const results: Record<string, unknown> = {};
+  const monitor = new Client({ connectionString: db.url });
+  await monitor.connect();
+  const meter = new CpuMeter(monitor, db.name, ledger.process.pid!);
+  const results: Record<string, unknown> = {
+    machine: { cores: cpus().length, loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))) },
+    batch: { maxCommands: process.env.LEDGER_BATCH_MAX_COMMANDS ?? 'default', lingerMs: process.env.LEDGER_BATCH_LINGER_MS ?? 'default' },
+  };
   try {
     const workspaces: string[] = [];
     for (let i = 0; i < ACCOUNTS; i++) {
@@ -77,6 +164,8 @@ async function main(): Promise<void> {
       await Promise.all(Array.from({ length: 64 }, (_, i) => holdAndCapture(pick(i))));
       let pairs = 0;
       let failures = 0;
+      const perf = startPerf();
+      const cpuBefore = await meter.sample();
       const deadline = performance.now() + SECONDS * 1_000;
       const started = performance.now();
       await Promise.all(
@@ -88,7 +177,8 @@ async function main(): Promise<void> {
         }),
       );
       const seconds = (performance.now() - started) / 1_000;
-      results[name] = { pairsPerSecond: Math.round(pairs / seconds), pairs, failures, seconds: Number(seconds.toFixed(1)), concurrency: CONCURRENCY };
+      await perf?.();
+      results[name] = { pairsPerSecond: Math.round(pairs / seconds), pairs, failures, seconds: Number(seconds.toFixed(1)), concurrency: CONCURRENCY, ...(await meter.report(cpuBefore, pairs)) };
       process.stdout.write(`${name}: ${JSON.stringify(results[name])}\n`);
     };
 
@@ -99,6 +189,7 @@ async function main(): Promise<void> {
       const latencies: number[] = [];
       const inFlight: Array<Promise<boolean>> = [];
       const total = RATE * SECONDS;
+      const cpuBefore = await meter.sample();
       const started = performance.now();
       for (let i = 0; i < total; i++) {
         const due = started + (i * 1_000) / RATE;
@@ -117,14 +208,23 @@ async function main(): Promise<void> {
         p50Ms: Number(percentile(latencies, 50).toFixed(2)),
         p99Ms: Number(percentile(latencies, 99).toFixed(2)),
         maxMs: Number(latencies[latencies.length - 1]!.toFixed(2)),
+        ...(await meter.report(cpuBefore, total)),
       };
       process.stdout.write(`latency: ${JSON.stringify(results.latency)}\n`);
     }
 
+    // now() is the transaction's start: distinct created_at of hold transfers = hold batches committed
+    const [batches] = (
+      await monitor.query<{ transfers: string; batches: string }>(
+        "SELECT count(*)::text AS transfers, count(DISTINCT created_at)::text AS batches FROM ledger.transfers WHERE kind IN ('pending', 'post')",
+      )
+    ).rows;
+    results.holdBatches = { commands: Number(batches!.transfers), batches: Number(batches!.batches), commandsPerBatch: Math.round(Number(batches!.transfers) / Math.max(Number(batches!.batches), 1)) };
     const audit = (await (await fetch(`${ledger.url}/audit`)).json()) as { balanced: boolean };
     results.auditBalanced = audit.balanced;
     process.stdout.write(`${JSON.stringify({ ...results, seconds: SECONDS, accounts: ACCOUNTS }, null, 2)}\n`);
   } finally {
+    await monitor.end();
     await nc.close();
     await setup.close();
     await ledger.stop();

@@ -51,6 +51,7 @@ export class AppModule {
           provide: HOLD_COMMAND_BATCHER_OPTIONS,
           useValue: {
             maxBatchCommands: env.LEDGER_BATCH_MAX_COMMANDS,
+            maxInFlightBatches: env.LEDGER_BATCH_IN_FLIGHT,
             maxQueuedCommands: env.LEDGER_BATCH_QUEUE_MAX,
             lingerMs: env.LEDGER_BATCH_LINGER_MS,
             attempts: env.LEDGER_SQL_ATTEMPTS,

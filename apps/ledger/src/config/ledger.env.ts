@@ -10,10 +10,16 @@ export const LedgerEnvSchema = BaseEnvSchema.extend({
   /** Attempts per command on deadlock / serialization failure (40P01, 40001). */
   LEDGER_SQL_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
   /**
-   * Group commit: hold commands per transaction, and how many may wait for one before shedding. Each command
-   * is a subtransaction; past 64 of them Postgres overflows its subxid cache and every row check slows down.
+   * Group commit: hold commands per transaction, and how many may wait for one before shedding. A batch is
+   * decided set-based (no subtransaction per command), so large batches cost no more per command.
    */
-  LEDGER_BATCH_MAX_COMMANDS: z.coerce.number().int().min(1).max(1_000).default(60),
+  LEDGER_BATCH_MAX_COMMANDS: z.coerce.number().int().min(1).max(5_000).default(500),
+  /**
+   * Hold batches in flight per process (each on its own pool connection); they apply in turn, as every batch
+   * locks the hot system accounts first. 2 removes the round trip between batches but makes them smaller;
+   * on a CPU-bound 2-core machine 1 measured better (bench/ledger/README.md).
+   */
+  LEDGER_BATCH_IN_FLIGHT: z.coerce.number().int().min(1).max(8).default(1),
   LEDGER_BATCH_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(20_000),
   /** Extra wait to gather a batch when the queue is idle (0: the next event-loop turn). */
   LEDGER_BATCH_LINGER_MS: z.coerce.number().int().min(0).max(50).default(0),

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { LedgerEnv } from '../config/ledger.env';
 import { CreateLedger1767225600000 } from './migrations/1767225600000-create-ledger';
 import { HoldBatches1767312000000 } from './migrations/1767312000000-hold-batches';
+import { SetBasedHoldBatches1767398400000 } from './migrations/1767398400000-set-based-hold-batches';
 
 export const LEDGER_SCHEMA = 'ledger';
 
@@ -18,7 +19,7 @@ export function ledgerDataSourceProvider(env: LedgerEnv): Provider {
         poolMax: env.DATABASE_POOL_MAX,
         // no entities: the SQL functions write, repositories read with SQL
         entities: [],
-        migrations: [CreateLedger1767225600000, HoldBatches1767312000000],
+        migrations: [CreateLedger1767225600000, HoldBatches1767312000000, SetBasedHoldBatches1767398400000],
         runMigrations: env.RUN_MIGRATIONS,
       }),
   };

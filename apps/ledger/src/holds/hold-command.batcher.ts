@@ -8,6 +8,8 @@ import { HoldBatchRepository } from './hold-batch.repository';
 export interface HoldCommandBatcherOptions {
   /** Commands per transaction. */
   maxBatchCommands: number;
+  /** Batches sent to Postgres at once (each on its own connection); they apply in turn. */
+  maxInFlightBatches: number;
   /** Commands waiting for a batch; beyond it a command is shed with service_unavailable. */
   maxQueuedCommands: number;
   /** Extra wait before flushing an idle queue, to gather more commands; 0 = flush on the next loop turn. */
@@ -20,6 +22,22 @@ export interface HoldCommandBatcherOptions {
 
 export const HOLD_COMMAND_BATCHER_OPTIONS = Symbol('HOLD_COMMAND_BATCHER_OPTIONS');
 
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
+/**
+ * What Postgres would refuse while reading the batch (an amount beyond bigint, a NUL character, which jsonb
+ * cannot store): such a command would fail the whole batch's statement, so it is refused here, alone.
+ */
+function invalidInBatch(command: HoldCommand): string | undefined {
+  for (const field of ['amount', 'minAmount'] as const) {
+    const value = (command as Partial<Record<typeof field, string | null>>)[field];
+    if (typeof value === 'string' && BigInt(value) > MAX_BIGINT) return `${field === 'amount' ? 'amountMicros' : 'minAmountMicros'} is larger than the ledger can store.`;
+  }
+  // JSON.stringify writes NUL as \u0000; an escaped backslash before "u0000" is not one
+  if (/(^|[^\\])(\\\\)*\\u0000/.test(JSON.stringify(command))) return 'Text fields must not contain NUL characters.';
+  return undefined;
+}
+
 interface QueuedCommand {
   command: HoldCommand;
   attempt: number;
@@ -29,14 +47,15 @@ interface QueuedCommand {
 
 /**
  * Group commit: concurrent hold commands wait here and go to Postgres as one batch, one transaction.
- * One batch is in flight at a time; the commands that arrive meanwhile form the next batch, so batches
- * grow with load and an idle ledger still answers in one round trip. Each command gets its own result.
+ * At most maxInFlightBatches are in flight; the commands that arrive meanwhile form the next batch, so
+ * batches grow with load and an idle ledger still answers in one round trip. Each command gets its own result.
  */
 @Injectable()
 export class HoldCommandBatcher implements OnModuleDestroy {
   private readonly logger = new Logger(HoldCommandBatcher.name);
   private queue: QueuedCommand[] = [];
-  private flushing = false;
+  private lanes = 0;
+  private busy = false;
   private scheduled = false;
   private closed = false;
   private idle: Promise<void> = Promise.resolve();
@@ -52,6 +71,8 @@ export class HoldCommandBatcher implements OnModuleDestroy {
     if (this.queue.length >= this.options.maxQueuedCommands) {
       return Promise.reject(new AppError('service_unavailable', 'The ledger is busy; retry with the same holdId.'));
     }
+    const invalid = invalidInBatch(command);
+    if (invalid) return Promise.reject(new AppError('invalid_request', invalid));
     return new Promise((resolve, reject) => {
       this.queue.push({ command, attempt: 1, resolve, reject });
       this.schedule();
@@ -64,28 +85,63 @@ export class HoldCommandBatcher implements OnModuleDestroy {
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled || this.queue.length === 0) return;
+    if (this.scheduled || this.queue.length === 0 || this.lanes >= this.options.maxInFlightBatches) return;
     this.scheduled = true;
-    if (!this.flushing) this.idle = new Promise((resolve) => (this.markIdle = resolve));
-    const flush = () => {
+    if (!this.busy) {
+      this.busy = true;
+      this.idle = new Promise((resolve) => (this.markIdle = resolve));
+    }
+    const start = () => {
       this.scheduled = false;
-      void this.flush();
+      void this.lane();
     };
-    if (this.options.lingerMs > 0) setTimeout(flush, this.options.lingerMs);
-    else setImmediate(flush);
+    if (this.options.lingerMs > 0) setTimeout(start, this.options.lingerMs);
+    else setImmediate(start);
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
+  /**
+   * One lane sends one batch at a time. With a second lane, the next batch is already waiting in Postgres
+   * (on the hot system accounts every batch locks first) when the current one commits, instead of being
+   * formed only after its reply: batches still apply one after the other, each reading what the one
+   * before it committed, but without an idle round trip between them.
+   */
+  private async lane(): Promise<void> {
+    this.lanes++;
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.options.maxBatchCommands);
+        const batch = this.takeBatch();
+        this.schedule();
         await this.run(batch);
       }
     } finally {
-      this.flushing = false;
-      this.markIdle();
+      this.lanes--;
+      if (this.lanes === 0 && !this.scheduled) {
+        this.busy = false;
+        this.markIdle();
+      }
     }
+  }
+
+  /**
+   * The next batch: queue order, at most maxBatchCommands, and each holdId at most once. A second command on
+   * the same hold (a retry, a capture racing its own create) waits for the next batch, where it sees the
+   * first one's committed result; the batch function decides every command against state read before it.
+   */
+  private takeBatch(): QueuedCommand[] {
+    const batch: QueuedCommand[] = [];
+    const holdIds = new Set<string>();
+    const deferred: QueuedCommand[] = [];
+    let taken = 0;
+    for (; taken < this.queue.length && batch.length < this.options.maxBatchCommands; taken++) {
+      const queued = this.queue[taken]!;
+      if (holdIds.has(queued.command.holdId)) deferred.push(queued);
+      else {
+        holdIds.add(queued.command.holdId);
+        batch.push(queued);
+      }
+    }
+    this.queue = deferred.length > 0 ? [...deferred, ...this.queue.slice(taken)] : this.queue.slice(taken);
+    return batch;
   }
 
   private async run(batch: QueuedCommand[]): Promise<void> {

@@ -230,6 +230,19 @@ describe('ledger service over NATS and Postgres', () => {
     expect(BigInt(after.availableMicros) >= 0n).toBe(true);
   });
 
+  it('refuses a command Postgres could not read alone, without failing the batch it would have joined', async () => {
+    const workspaceId = await fundedWorkspace(1_000_000n);
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 5 }, (_, i) => hold(workspaceId, `ok-${workspaceId}-${i}`, 1_000n)),
+      hold(workspaceId, `huge-${workspaceId}`, 10n ** 20n),
+      client.request(LedgerHoldCreate, { holdId: `nul-${workspaceId}`, workspaceId, amountMicros: '1000', timeoutMs: 60_000, metadata: { note: 'a\u0000b' } }),
+      client.request(LedgerHoldCapture, { holdId: `ok-${workspaceId}-0`, amountMicros: (2n ** 63n).toString(), metadata: {} }),
+    ]);
+    expect(results.slice(0, 5).every((r) => r.status === 'fulfilled')).toBe(true);
+    for (const refused of results.slice(5)) expect(refused).toMatchObject({ status: 'rejected', reason: { code: 'invalid_request' } });
+    expect(await balance(workspaceId)).toMatchObject({ postedMicros: '1000000', pendingMicros: '5000' });
+  });
+
   it('expires a hold by the sweeper and charges late usage directly', async () => {
     const workspaceId = await fundedWorkspace(100_000n);
     const holdId = `h-${randomUUID()}`;
