@@ -186,8 +186,6 @@ async function up() {
     workspaceId = workspace.id;
     apiKey = (await api(url, `/api/v1/admin/workspaces/${workspaceId}/keys`, { token: adminToken, method: 'POST', body: { name: 'demo key' } })).key;
   }
-  // Stopgap until the ledger opens crypto asset accounts itself: deposits book gross to asset:crypto:<chain>:usdt.
-  await devSql(`INSERT INTO ledger.accounts (code, type) VALUES ($1, 'asset') ON CONFLICT (code) DO NOTHING`, [`asset:crypto:${DEV_CHAIN_ID}:usdt`]);
   const chain = { rpcUrl: chainRpcUrl, chainId: DEV_CHAIN_ID, token, payerMnemonicIndex: 1 };
   writeFileSync(devFile, JSON.stringify({ url, apiKey, adminToken, workspaceId, chain }, null, 2), { mode: 0o600 });
   const credits = await api(url, '/api/v1/credits', { token: apiKey });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { cryptoAssetAccount, LedgerAccountOpen, LedgerTransferCreate, microsToWire, SYSTEM_ACCOUNTS, workspaceCreditAccount } from '@switchyard/contracts';
+import { cryptoAssetAccount, LedgerAccountOpen, LedgerAssetAccountOpen, LedgerTransferCreate, microsToWire, SYSTEM_ACCOUNTS, workspaceCreditAccount } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { NatsBus } from '@switchyard/nats';
 import { CHAIN_WATCHER_ENV, type ChainWatcherEnv } from '../config/chain-watcher.env';
@@ -27,10 +27,11 @@ export class LedgerFundingClient {
         : []),
     ].filter((leg) => leg.amountMicros !== '0');
     try {
+      await this.bus.request(LedgerAssetAccountOpen, { accountCode: asset }, { timeoutMs });
       await this.bus.request(LedgerAccountOpen, { workspaceId: credit.workspaceId }, { timeoutMs });
       await this.bus.request(LedgerTransferCreate, { journalKey: credit.journalKey, transfers: legs }, { timeoutMs });
     } catch (error) {
-      // A missing account (the crypto asset account not opened yet) or an unreachable ledger is worth retrying:
+      // A missing account or an unreachable ledger is worth retrying:
       // the deposit stays owed, never dropped.
       if (error instanceof AppError && (error.code === 'not_found' || error.retryable)) {
         throw new AppError('service_unavailable', `ledger could not book credit ${credit.id}: ${error.message}`, { cause: error });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { cryptoAssetAccount, LedgerAccountOpen, LedgerTransferCreate, microsToWire, SYSTEM_ACCOUNTS, workspaceCreditAccount } from '@switchyard/contracts';
+import { cryptoAssetAccount, LedgerAccountOpen, LedgerAssetAccountOpen, LedgerTransferCreate, microsToWire, SYSTEM_ACCOUNTS, workspaceCreditAccount } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { NatsBus } from '@switchyard/nats';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
@@ -39,6 +39,7 @@ export class AgentPaymentsLedgerClient {
       { idempotencyKey: `${journalKey}:fee`, debitAccount: asset, creditAccount: SYSTEM_ACCOUNTS.fundingFeeRevenue, amountMicros: microsToWire(split.feeMicros), reason: 'funding_fee' as const, metadata },
     ].filter((leg) => leg.amountMicros !== '0');
     if (legs.length === 0) return 'exists';
+    await this.send(() => this.bus.request(LedgerAssetAccountOpen, { accountCode: asset }, { timeoutMs: this.env.LEDGER_TIMEOUT_MS }));
     const result = await this.send(() => this.bus.request(LedgerTransferCreate, { journalKey, transfers: legs }, { timeoutMs: this.env.LEDGER_TIMEOUT_MS }));
     return result.transfers.every((t) => t.status === 'exists') ? 'exists' : 'created';
   }

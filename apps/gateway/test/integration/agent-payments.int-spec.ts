@@ -58,8 +58,6 @@ describe('agent payments (402 → pay → 200) on a local chain', () => {
     });
     pg = new Client({ connectionString: stack.database.url });
     await pg.connect();
-    // As in the deposit tests: nothing opens the crypto asset account yet.
-    await pg.query(`INSERT INTO ledger.accounts (code, type) VALUES ($1, 'asset') ON CONFLICT (code) DO NOTHING`, [`asset:crypto:${CHAIN_ID}:usdt`]);
   });
 
   afterAll(async () => {

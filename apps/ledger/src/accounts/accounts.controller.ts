@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { type CommandRequest, LedgerAccountOpen, LedgerBalanceGet } from '@switchyard/contracts';
+import { type CommandRequest, LedgerAccountOpen, LedgerAssetAccountOpen, LedgerBalanceGet } from '@switchyard/contracts';
 import { HandleCommand } from '@switchyard/nats';
 import { AccountsService } from './accounts.service';
 
@@ -11,6 +11,11 @@ export class AccountsController {
   @HandleCommand(LedgerAccountOpen)
   open(@Payload() request: CommandRequest<typeof LedgerAccountOpen>) {
     return this.accounts.open(request);
+  }
+
+  @HandleCommand(LedgerAssetAccountOpen)
+  openAssetAccount(@Payload() request: CommandRequest<typeof LedgerAssetAccountOpen>) {
+    return this.accounts.openAssetAccount(request);
   }
 
   @HandleCommand(LedgerBalanceGet)

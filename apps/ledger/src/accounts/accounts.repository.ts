@@ -35,6 +35,11 @@ export class AccountsRepository {
     return [credit, receivable];
   }
 
+  /** An asset account holding on-chain funds (idempotent). */
+  async openAssetAccount(code: string): Promise<void> {
+    await this.sql.query(`INSERT INTO ledger.accounts (code, type) VALUES ($1, 'asset') ON CONFLICT (code) DO NOTHING`, [code]);
+  }
+
   async findCounters(code: string): Promise<AccountCounters | undefined> {
     const rows = await this.sql.query<CountersRow>(
       'SELECT code, debits_pending, debits_posted, credits_pending, credits_posted FROM ledger.accounts WHERE code = $1',

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type CommandRequest, type CommandResponse, LedgerAccountOpen, LedgerBalanceGet, microsToWire, workspaceCreditAccount } from '@switchyard/contracts';
+import { type CommandRequest, type CommandResponse, LedgerAccountOpen, LedgerAssetAccountOpen, LedgerBalanceGet, microsToWire, workspaceCreditAccount } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { AccountsRepository } from './accounts.repository';
 
@@ -10,6 +10,11 @@ export class AccountsService {
   async open(request: CommandRequest<typeof LedgerAccountOpen>): Promise<CommandResponse<typeof LedgerAccountOpen>> {
     const accountCodes = await this.accounts.openWorkspace(request.workspaceId);
     return { workspaceId: request.workspaceId, accountCodes };
+  }
+
+  async openAssetAccount(request: CommandRequest<typeof LedgerAssetAccountOpen>): Promise<CommandResponse<typeof LedgerAssetAccountOpen>> {
+    await this.accounts.openAssetAccount(request.accountCode);
+    return { accountCode: request.accountCode };
   }
 
   /** The spendable balance of a workspace credit account (a liability: credits are what we owe). */

@@ -13,6 +13,15 @@ export const LedgerAccountOpen = defineCommand({
   response: z.object({ workspaceId: Uuid, accountCodes: z.array(z.string()) }),
 });
 
+/** An on-chain asset account `asset:crypto:<chainId>:<token>` (what deposits and agent payments debit), opened once. */
+export const CRYPTO_ASSET_ACCOUNT = /^asset:crypto:\d{1,12}:[a-z0-9]{1,20}$/;
+
+export const LedgerAssetAccountOpen = defineCommand({
+  subject: 'ledger.assetaccount.open',
+  request: z.object({ accountCode: z.string().regex(CRYPTO_ASSET_ACCOUNT, 'must be asset:crypto:<chainId>:<token>') }),
+  response: z.object({ accountCode: z.string() }),
+});
+
 /**
  * Reserves up to `amountMicros` of a workspace's credit for one request (a pending transfer).
  * With `minAmountMicros` the ledger holds what the balance affords between the two, so the caller can
