@@ -56,6 +56,9 @@ import { ModelEndpointsController } from './routes/models/model-endpoints.contro
 import { UsageRoutesModule } from './routes/usage/usage-routes.module';
 import { DepositsRoutesModule } from './routes/deposits/deposits-routes.module';
 import { UpstreamHttpClient } from './upstream/upstream-http.client';
+import { LlmsTextController } from './llms/llms-text.controller';
+import { McpController } from './mcp/mcp.controller';
+import { mcpProviders } from './mcp/mcp.providers';
 
 @Module({})
 export class AppModule {
@@ -74,7 +77,7 @@ export class AppModule {
         AgentPaymentsModule.forRoot(env),
         TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity, ProviderKeyEntity]),
       ],
-      controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, ModelEndpointsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, KeyInfoController, ProviderKeysAdminController, ProviderKeysController, PassthroughController, AuthController, MeController, KeysController, OpenApiController],
+      controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, ModelEndpointsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, KeyInfoController, ProviderKeysAdminController, ProviderKeysController, PassthroughController, AuthController, MeController, KeysController, OpenApiController, McpController, LlmsTextController],
       providers: [
         { provide: GATEWAY_ENV, useValue: env },
         { provide: PriceTable, useFactory: () => PriceTable.loadFromDirectory(env.PRICE_DATA_DIR) },
@@ -103,6 +106,7 @@ export class AppModule {
         ProviderKeysService,
         PassthroughService,
         NatsReadiness,
+        ...mcpProviders(env),
       ],
     };
   }

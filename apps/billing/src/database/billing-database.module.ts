@@ -4,6 +4,7 @@ import { RequestLogEntity } from '../request-log/request-log.entity';
 import { ChargeEntity } from '../settlement/charge.entity';
 import { CreateCharges1732300000000 } from './migrations/1732300000000-create-charges.migration';
 import { CreateRequestLogs1734200000000 } from './migrations/1734200000000-create-request-logs.migration';
+import { RequestLogAutoTier1734300000000 } from './migrations/1734300000000-request-log-auto-tier.migration';
 
 /** The billing schema, migrated before anything consumes. */
 export function billingDatabaseModule(env: BillingEnv) {
@@ -12,7 +13,7 @@ export function billingDatabaseModule(env: BillingEnv) {
     schema: BILLING_SCHEMA,
     poolMax: env.DATABASE_POOL_MAX,
     entities: [ChargeEntity, RequestLogEntity],
-    migrations: [CreateCharges1732300000000, CreateRequestLogs1734200000000],
+    migrations: [CreateCharges1732300000000, CreateRequestLogs1734200000000, RequestLogAutoTier1734300000000],
     runMigrations: env.RUN_MIGRATIONS,
   });
 }

@@ -39,6 +39,9 @@ export class RequestLogEntity {
   @Column({ name: 'strategy', type: 'text', nullable: true })
   strategy!: string | null;
 
+  @Column({ name: 'auto_tier', type: 'text', nullable: true })
+  autoTier!: string | null;
+
   @Column({ name: 'latency_ms', type: 'integer' })
   latencyMs!: number;
 

@@ -25,6 +25,7 @@ const event = GatewayRequestCompleted.payload.parse({
   appTitle: 'My App',
   appReferer: '  ',
   strategy: 'cheapest',
+  autoTier: 'medium',
 });
 
 describe('request log mapping', () => {
@@ -41,6 +42,7 @@ describe('request log mapping', () => {
       outcome: 'succeeded',
       errorCode: null,
       strategy: 'cheapest',
+      autoTier: 'medium',
       latencyMs: 345,
       ttftMs: 30,
       attempts: event.attempts,
@@ -68,6 +70,7 @@ describe('request log mapping', () => {
       outcome: log.outcome,
       error_code: null,
       strategy: log.strategy,
+      auto_tier: log.autoTier,
       latency_ms: 345,
       ttft_ms: 30,
       attempts: log.attempts,

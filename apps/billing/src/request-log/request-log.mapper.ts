@@ -17,6 +17,7 @@ export function requestLogFromEvent(event: CompletedRequest): NewRequestLog {
     outcome: event.outcome,
     errorCode: event.errorCode,
     strategy: blankToNull(event.strategy),
+    autoTier: event.autoTier ?? null,
     latencyMs: event.latencyMs,
     ttftMs: event.ttftMs,
     attempts: event.attempts,
@@ -42,6 +43,7 @@ export interface RequestLogRow {
   outcome: 'succeeded' | 'failed' | 'client_aborted';
   error_code: string | null;
   strategy: string | null;
+  auto_tier: string | null;
   latency_ms: number;
   ttft_ms: number | null;
   attempts: RequestLogEntryWire['attempts'];
@@ -65,7 +67,7 @@ export interface RequestLogRow {
 /** The select list that produces a RequestLogRow from `request_logs l JOIN charges c`. */
 export const REQUEST_LOG_COLUMNS = `
   l.request_id, l.workspace_id, l.api_key_id, l.requested_model, l.model_id, l.provider_id, l.surface, l.streamed,
-  l.outcome, l.error_code, l.strategy, l.latency_ms, l.ttft_ms, l.attempts, l.end_user_id, l.app_title, l.app_referer,
+  l.outcome, l.error_code, l.strategy, l.auto_tier, l.latency_ms, l.ttft_ms, l.attempts, l.end_user_id, l.app_title, l.app_referer,
   l.started_at, l.completed_at,
   to_char(l.completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS completed_at_key,
   c.prompt_tokens, c.completion_tokens, c.cached_prompt_tokens, c.cache_write_tokens, c.reasoning_tokens,
@@ -84,6 +86,7 @@ export function toRequestLogEntry(row: RequestLogRow): RequestLogEntryWire {
     outcome: row.outcome,
     errorCode: row.error_code,
     strategy: row.strategy,
+    autoTier: row.auto_tier,
     promptTokens: row.prompt_tokens,
     completionTokens: row.completion_tokens,
     cachedPromptTokens: row.cached_prompt_tokens,

@@ -3,8 +3,8 @@ import { AppError } from '@switchyard/errors';
 import { ZodBodyPipe } from '@switchyard/nest-common';
 import { z } from 'zod';
 import { ApiKeysRepository } from '../auth/api-keys.repository';
-import { ApiKeyGuard, CurrentApiKey } from '../auth/api-key.guard';
-import type { AuthenticatedKey } from '../auth/api-key-auth.service';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal, WorkspaceAuthGuard } from '../auth/workspace-auth.guard';
 import { AdminTokenGuard } from '../management/admin-token.guard';
 import { WorkspacesRepository } from '../management/workspaces.repository';
 import { GuardrailPoliciesRepository } from './guardrail-policies.repository';
@@ -64,15 +64,19 @@ export class GuardrailsAdminController {
   }
 }
 
-/** A key reads the guardrails that apply to it (changing them is the workspace owner's, not the key's). */
+/**
+ * A key reads the guardrails that apply to it (changing them is the workspace owner's, not the key's); a signed-in
+ * member's session has no key, so `key` is empty and `workspace` is the workspace policy.
+ */
 @Controller('api/v1/guardrails')
-@UseGuards(ApiKeyGuard)
+@UseGuards(WorkspaceAuthGuard)
 export class GuardrailsController {
   constructor(private readonly policies: GuardrailPoliciesRepository) {}
 
   @Get()
-  async get(@CurrentApiKey() key: AuthenticatedKey) {
-    const rows = await this.policies.findFor(key.workspaceId, key.apiKeyId);
+  async get(@CurrentPrincipal() principal: Principal) {
+    if (!principal.apiKeyId) return { workspace: (await this.policies.findOne(principal.workspaceId, null))?.policy ?? {}, key: {} };
+    const rows = await this.policies.findFor(principal.workspaceId, principal.apiKeyId);
     const of = (scope: 'workspace' | 'key') => rows.find((r) => (scope === 'key' ? r.apiKeyId !== null : r.apiKeyId === null))?.policy ?? {};
     return { workspace: of('workspace'), key: of('key') };
   }

@@ -168,6 +168,16 @@ describe('OpenAI-compatible providers through the running gateway (official open
     const served = [openai, deepseek, groq, local].flatMap((fake) => fake.requestsContaining('auto-tools'));
     expect(served).toHaveLength(1);
     expect(served[0].body.tools).toHaveLength(1);
+    // The generation record names the tier and the strategy the request was routed by.
+    const id = withTools.response.headers.get('x-switchyard-request-id')!;
+    const deadline = Date.now() + 20_000;
+    let generation: Response;
+    do {
+      generation = await fetch(`${stack.gatewayUrl}/api/v1/generation?id=${id}`, { headers: { authorization: `Bearer ${stack.apiKey}` } });
+      if (generation.status === 200) break;
+      await new Promise((r) => setTimeout(r, 200));
+    } while (Date.now() < deadline);
+    expect(((await generation.json()) as { data: Record<string, unknown> }).data).toMatchObject({ requested_model: 'auto', auto_tier: 'medium', strategy: 'balanced' });
 
     const withImage = await sdk()
       .chat.completions.create({

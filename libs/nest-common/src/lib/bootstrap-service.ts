@@ -76,6 +76,37 @@ function refuseOversizedBodies(adapter: FastifyAdapter, bodyLimitBytes: number, 
   });
 }
 
+const REDACTED = '[redacted]';
+
+/** Credentials a request or response carries in headers: never in a log line. */
+const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers["proxy-authorization"]',
+  'req.headers["x-api-key"]',
+  'req.headers["x-goog-api-key"]',
+  'req.headers.cookie',
+  'req.query.key',
+  'res.headers["set-cookie"]',
+];
+
+/** The URL with the value of every `key` query parameter (Gemini's `?key=`, however its name is encoded) redacted. */
+export function redactUrlCredentials(url: string | undefined): string | undefined {
+  const q = url?.indexOf('?') ?? -1;
+  if (url === undefined || q < 0) return url;
+  const params = url.slice(q + 1).split('&').map((part) => {
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? part : part.slice(0, eq);
+    let decoded: string | undefined;
+    try {
+      decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      decoded = undefined;
+    }
+    return decoded === undefined || decoded.trim().toLowerCase() === 'key' ? `${name}=${REDACTED}` : part;
+  });
+  return `${url.slice(0, q + 1)}${params.join('&')}`;
+}
+
 /** The pino logger module every service imports: JSON logs, request logging off for ops endpoints. */
 export function serviceLoggerModule(serviceName: string, level: string) {
   return LoggerModule.forRoot({
@@ -83,7 +114,8 @@ export function serviceLoggerModule(serviceName: string, level: string) {
       level,
       base: { service: serviceName },
       autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
-      redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-goog-api-key"]', 'req.headers.cookie'], censor: '[redacted]' },
+      redact: { paths: REDACTED_LOG_PATHS, censor: REDACTED },
+      serializers: { req: (req: { url?: string }) => Object.assign(req, { url: redactUrlCredentials(req.url) }) },
       customProps: (req) => ({ requestId: (req as { id?: unknown }).id }),
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
     },

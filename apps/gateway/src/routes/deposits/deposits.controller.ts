@@ -1,43 +1,33 @@
 import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
-import { microsToUsd } from '@switchyard/money';
 import { ZodBodyPipe } from '@switchyard/nest-common';
 import { z } from 'zod';
-import type { AuthenticatedKey } from '../../auth/api-key-auth.service';
-import { ApiKeyGuard, CurrentApiKey } from '../../auth/api-key.guard';
+import type { Principal } from '../../auth/principal';
+import { CurrentPrincipal, WorkspaceAuthGuard } from '../../auth/workspace-auth.guard';
 import { DepositsClient } from './deposits.client';
-import { formatDeposit } from './deposits.format';
+import { formatDeposit, formatDepositAddress } from './deposits.format';
 
 const VerifySchema = z
   .object({ txHash: z.string().optional(), tx_hash: z.string().optional() })
   .transform((body) => ({ txHash: body.txHash ?? body.tx_hash }))
   .pipe(z.object({ txHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte transaction hash') }));
 
-/** USDT deposits of the key's workspace: its address, its deposits, and "verify now" for a transaction hash. */
+/** USDT deposits of the caller's workspace (any API key, or a signed-in member's session): its address, its deposits, and "verify now" for a transaction hash. */
 @Controller('api/v1/deposits')
-@UseGuards(ApiKeyGuard)
+@UseGuards(WorkspaceAuthGuard)
 export class DepositsController {
   constructor(private readonly deposits: DepositsClient) {}
 
   @Get('address')
-  async address(@CurrentApiKey() key: AuthenticatedKey) {
-    const a = await this.deposits.address(key.workspaceId);
-    return {
-      workspace_id: a.workspaceId,
-      address: a.address,
-      chain_id: a.chainId,
-      token: a.token,
-      minimum_micros: a.minimumMicros,
-      minimum_usd: microsToUsd(BigInt(a.minimumMicros)),
-      fee_basis_points: a.feeBasisPoints,
-    };
+  async address(@CurrentPrincipal() principal: Principal) {
+    return formatDepositAddress(await this.deposits.address(principal.workspaceId));
   }
 
   @Get()
-  async list(@CurrentApiKey() key: AuthenticatedKey, @Query('limit') limitParam?: string) {
+  async list(@CurrentPrincipal() principal: Principal, @Query('limit') limitParam?: string) {
     const limit = limitParam === undefined ? 100 : Number(limitParam);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new AppError('invalid_request', "'limit' must be an integer from 1 to 500.", { param: 'limit' });
-    const page = await this.deposits.list(key.workspaceId, limit);
+    const page = await this.deposits.list(principal.workspaceId, limit);
     return {
       data: page.deposits.map(formatDeposit),
       below_minimum_micros: page.belowMinimumMicros,
@@ -48,8 +38,8 @@ export class DepositsController {
 
   @Post('verify')
   @HttpCode(200)
-  async verify(@CurrentApiKey() key: AuthenticatedKey, @Body(new ZodBodyPipe(VerifySchema)) body: z.output<typeof VerifySchema>) {
-    const result = await this.deposits.verify(key.workspaceId, body.txHash);
+  async verify(@CurrentPrincipal() principal: Principal, @Body(new ZodBodyPipe(VerifySchema)) body: z.output<typeof VerifySchema>) {
+    const result = await this.deposits.verify(principal.workspaceId, body.txHash);
     return { tx_hash: result.txHash, status: result.status, confirmations: result.confirmations, deposits: result.deposits.map(formatDeposit) };
   }
 }

@@ -1,4 +1,4 @@
-import type { DepositView } from '@switchyard/contracts';
+import type { ChainAddressGet, CommandResponse, DepositView } from '@switchyard/contracts';
 import { microsToUsd } from '@switchyard/money';
 import type { z } from 'zod';
 
@@ -28,5 +28,18 @@ export function formatDeposit(d: z.output<typeof DepositView>) {
     },
     seen_at: d.seenAt,
     confirmed_at: d.confirmedAt,
+  };
+}
+
+/** The workspace's deposit address on the public API (the HTTP route and the MCP tool answer the same). */
+export function formatDepositAddress(a: CommandResponse<typeof ChainAddressGet>) {
+  return {
+    workspace_id: a.workspaceId,
+    address: a.address,
+    chain_id: a.chainId,
+    token: a.token,
+    minimum_micros: a.minimumMicros,
+    minimum_usd: microsToUsd(BigInt(a.minimumMicros)),
+    fee_basis_points: a.feeBasisPoints,
   };
 }

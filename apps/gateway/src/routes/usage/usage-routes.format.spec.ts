@@ -13,6 +13,7 @@ const entry = RequestLogEntry.parse({
   outcome: 'succeeded',
   errorCode: null,
   strategy: 'cheapest',
+  autoTier: null,
   promptTokens: 12,
   completionTokens: 30,
   cachedPromptTokens: 2,

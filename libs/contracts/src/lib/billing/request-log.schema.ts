@@ -21,6 +21,8 @@ export const RequestLogEntry = z.object({
   outcome: Outcome,
   errorCode: z.string().nullable(),
   strategy: z.string().nullable(),
+  /** The tier `auto` chose from (simple, medium, complex, reasoning); null when a model was named. */
+  autoTier: z.string().nullable(),
   promptTokens: Count,
   completionTokens: Count,
   cachedPromptTokens: Count,
