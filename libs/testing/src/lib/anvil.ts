@@ -7,6 +7,8 @@ export const ANVIL_TEST_MNEMONIC = 'test test test test test test test test test
 
 export interface AnvilChain {
   rpcUrl: string;
+  /** The same node over WebSocket (anvil serves ws on the HTTP port). */
+  wsUrl: string;
   port: number;
   chainId: number;
   process: ChildProcess;
@@ -73,6 +75,7 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilChain
   }
   return {
     rpcUrl,
+    wsUrl: `ws://127.0.0.1:${port}`,
     port,
     chainId: options.chainId ?? 31_337,
     process: child,

@@ -31,9 +31,11 @@ export interface DepositApi {
 export class DepositStack {
   private constructor(readonly anvil: AnvilChain, readonly usdt: LocalUsdt, readonly stack: TestStack, readonly pg: Client) {}
 
-  static async start(options: { slotsInAnEpoch: number; env?: Record<string, string> }): Promise<DepositStack> {
+  /** `env` overrides the stack's env; as a function it sees the chain (e.g. to put a proxy in front of it). */
+  static async start(options: { slotsInAnEpoch: number; env?: Record<string, string> | ((anvil: AnvilChain) => Promise<Record<string, string>>) }): Promise<DepositStack> {
     const anvil = await startAnvil({ chainId: CHAIN_ID, slotsInAnEpoch: options.slotsInAnEpoch });
     try {
+      const overrides = typeof options.env === 'function' ? await options.env(anvil) : options.env;
       const usdt = await LocalUsdt.deploy(anvil);
       await usdt.mint(payer.address, usd(10_000));
       const stack = await startTestStack({
@@ -45,7 +47,7 @@ export class DepositStack {
           CHAIN_DEPOSIT_XPUB: treasuryXpub(),
           CHAIN_START_BLOCK: '0',
           CHAIN_POLL_INTERVAL_MS: '150',
-          ...options.env,
+          ...overrides,
         },
       });
       const pg = new Client({ connectionString: stack.database.url });
