@@ -44,10 +44,11 @@ describe('a provider that keeps billing after a disconnect is read to the end, a
 
     const settled = await stack.settledCredits();
     expect(upstream.requestsContaining(tag)).toHaveLength(1);
-    const { rows } = await pg.query<{ outcome: string; prompt_tokens: number; completion_tokens: number; cost_micros: string }>(
-      'SELECT outcome, prompt_tokens, completion_tokens, cost_micros::text FROM billing.charges WHERE request_id = $1',
-      [requestId],
-    );
+    // The ledger capture lands a moment before billing commits its charge row.
+    let rows: Array<{ outcome: string; prompt_tokens: number; completion_tokens: number; cost_micros: string }> = [];
+    for (const deadline = Date.now() + 10_000; rows.length === 0 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      ({ rows } = await pg.query('SELECT outcome, prompt_tokens, completion_tokens, cost_micros::text FROM billing.charges WHERE request_id = $1', [requestId]));
+    }
     // The streamed fixture reports 19 prompt + 12 completion tokens in its last chunk: billed in full. Had the
     // upstream been cancelled at the disconnect, only the ~1 token seen by then would be counted.
     expect(rows).toEqual([{ outcome: 'client_aborted', prompt_tokens: 19, completion_tokens: 12, cost_micros: '11' }]);

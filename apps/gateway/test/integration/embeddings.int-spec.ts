@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { Client } from 'pg';
 import { FakeOpenAiUpstream } from '../fake-upstreams/openai.fake-upstream';
+import { eventually } from '../support/eventually';
 import { type GatewayTestStack, startGatewayTestStack } from '../support/gateway-test-stack';
 
 const UPSTREAM_KEY = 'sk-embeddings-upstream-5e21';
@@ -83,9 +84,9 @@ describe('POST /v1/embeddings through the running gateway (official openai SDK, 
     const body = (await response.json()) as { usage: EmbeddingsUsage };
     expect(body.usage.prompt_tokens).toBe(3);
     await stack.settledCredits();
-    const charges = await query<{ prompt_tokens: number; completion_tokens: number; cost_micros: string; settlement: string }>(
-      'SELECT prompt_tokens, completion_tokens, cost_micros::text, settlement FROM billing.charges WHERE request_id = $1',
-      [requestId],
+    const charges = await eventually(
+      () => query<{ prompt_tokens: number; completion_tokens: number; cost_micros: string; settlement: string }>('SELECT prompt_tokens, completion_tokens, cost_micros::text, settlement FROM billing.charges WHERE request_id = $1', [requestId]),
+      (rows) => rows.length > 0,
     );
     expect(charges).toEqual([{ prompt_tokens: 3, completion_tokens: 0, cost_micros: costMicros(3, SMALL_MICROS_PER_MTOK).toString(), settlement: 'captured' }]);
   });

@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { countPromptTokens, countTextTokens } from '../../src/metering/token-counter';
 import { FakeOpenAiUpstream, type RecordedRequest } from '../fake-upstreams/openai.fake-upstream';
 import { microsToUsd } from '@switchyard/money';
+import { eventually } from '../support/eventually';
 import { type GatewayTestStack, startGatewayTestStack } from '../support/gateway-test-stack';
 
 const UPSTREAM_KEY = 'sk-test-upstream';
@@ -262,9 +263,9 @@ describe('gateway → OpenAI adapter → fake OpenAI upstream (real Postgres, Re
     const credits = await pollSettled(apiKey);
     expect(credits.pending_micros).toBe('0');
     expect(BigInt(credits.balance_micros)).toBe(INITIAL_MICROS - billedMicros);
-    const charges = await query<{ outcome: string; settlement: string; cost_micros: string; completion_tokens: number }>(
-      'SELECT outcome, settlement, cost_micros::text, completion_tokens FROM billing.charges WHERE workspace_id = $1',
-      [workspaceId],
+    const charges = await eventually(
+      () => query<{ outcome: string; settlement: string; cost_micros: string; completion_tokens: number }>('SELECT outcome, settlement, cost_micros::text, completion_tokens FROM billing.charges WHERE workspace_id = $1', [workspaceId]),
+      (rows) => rows.reduce((sum, c) => sum + BigInt(c.cost_micros), 0n) === billedMicros && rows.filter((c) => c.settlement === 'released').length >= 8,
     );
     expect(charges.reduce((sum, c) => sum + BigInt(c.cost_micros), 0n)).toBe(billedMicros);
     const released = charges.filter((c) => c.settlement === 'released');
@@ -302,10 +303,10 @@ describe('gateway → OpenAI adapter → fake OpenAI upstream (real Postgres, Re
 
     await waitFor(() => onlyUpstreamRequest(tag).aborted, 'the upstream request to be cancelled');
     const credits = await pollSettled(key);
-    const [charge] = await query<{ outcome: string; prompt_tokens: number; completion_tokens: number; cost_micros: string; settlement: string }>(
+    const [charge] = await eventually(() => query<{ outcome: string; prompt_tokens: number; completion_tokens: number; cost_micros: string; settlement: string }>(
       'SELECT outcome, prompt_tokens, completion_tokens, cost_micros::text, settlement FROM billing.charges WHERE request_id = $1',
       [requestId],
-    );
+    ), (rows) => rows.length > 0);
     expect(charge).toMatchObject({ outcome: 'client_aborted', settlement: 'captured', prompt_tokens: countPromptTokens([{ role: 'user', content }]) });
     const full = 'Hello! How can I assist you today? Ünïcödé ✓';
     expect(charge.completion_tokens).toBeGreaterThanOrEqual(countTextTokens(seen));
@@ -330,9 +331,13 @@ describe('gateway → OpenAI adapter → fake OpenAI upstream (real Postgres, Re
     expect(await pending).toMatchObject({ name: 'AbortError' });
     await waitFor(() => onlyUpstreamRequest(tag).aborted, 'the upstream request to be cancelled');
     const credits = await pollSettled(key);
-    const charges = await query<{ outcome: string; prompt_tokens: number; completion_tokens: number; cost_micros: string }>(
-      'SELECT c.outcome, c.prompt_tokens, c.completion_tokens, c.cost_micros::text FROM billing.charges c JOIN gateway.api_keys k ON k.workspace_id = c.workspace_id WHERE k.key_hash = encode(sha256($1::bytea), $2)',
-      [key, 'hex'],
+    const charges = await eventually(
+      () =>
+        query<{ outcome: string; prompt_tokens: number; completion_tokens: number; cost_micros: string }>(
+          'SELECT c.outcome, c.prompt_tokens, c.completion_tokens, c.cost_micros::text FROM billing.charges c JOIN gateway.api_keys k ON k.workspace_id = c.workspace_id WHERE k.key_hash = encode(sha256($1::bytea), $2)',
+          [key, 'hex'],
+        ),
+      (rows) => rows.length > 0,
     );
     const prompt = countPromptTokens([{ role: 'user', content }]);
     expect(charges).toEqual([{ outcome: 'client_aborted', prompt_tokens: prompt, completion_tokens: 0, cost_micros: String(costMicros(prompt, 0)) }]);
