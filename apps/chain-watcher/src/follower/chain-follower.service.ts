@@ -63,7 +63,7 @@ export class ChainFollowerService implements OnApplicationBootstrap, OnApplicati
     }
     // Not awaited: an RPC that is down at boot must not stop the service; readiness reports it instead.
     this.schedule(0);
-    if (false && this.env.CHAIN_WS_URL) this.watchHeads(this.env.CHAIN_WS_URL);
+    if (this.env.CHAIN_WS_URL) this.watchHeads(this.env.CHAIN_WS_URL);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -23,7 +23,7 @@ export class ChainReadiness implements OnModuleInit {
     this.readiness.register('chain', async () => {
       await this.reader.head();
       const status = this.follower.status;
-      if (!status || status) return;
+      if (!status) return;
       const finalityLag = status.head - status.finalized;
       if (finalityLag > BigInt(this.env.CHAIN_MAX_FINALITY_LAG_BLOCKS)) {
         throw new Error(`finality lags ${finalityLag} blocks behind the head (head ${status.head}, finalized ${status.finalized}; max ${this.env.CHAIN_MAX_FINALITY_LAG_BLOCKS})`);
