@@ -75,6 +75,17 @@ describe('accounts, keys and the CLI', () => {
       grant_types_supported: expect.arrayContaining(['urn:ietf:params:oauth:grant-type:device_code']),
       siwe: { domain: new URL(gateway).host },
     });
+    // RFC 8628 clients send form-encoded bodies.
+    const form = (path: string, fields: Record<string, string>) =>
+      fetch(`${gateway}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    const authorization = await form('/api/v1/auth/device', { client_id: 'rfc-client' });
+    expect(authorization.status).toBe(200);
+    const { device_code: deviceCode, user_code: userCode } = (await authorization.json()) as { device_code: string; user_code: string };
+    expect(userCode).toEqual(expect.any(String));
+    const pending = await form('/api/v1/auth/device/token', { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode });
+    expect({ status: pending.status, body: await pending.json() }).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
+    const wrongGrant = await form('/api/v1/auth/device/token', { grant_type: 'password', device_code: deviceCode });
+    expect(((await wrongGrant.json()) as { error: string }).error).toBe('unsupported_grant_type');
     const openapi = await call('GET', '/openapi.json');
     expect(openapi.status).toBe(200);
     expect(openapi.body.openapi).toBe('3.1.0');
