@@ -25,6 +25,9 @@ export interface ApiTarget {
 
 const REQUEST_TIMEOUT_MS = 60_000;
 
+/** How a command prints: the value as JSON with `--json`, else the human text. */
+export type Print = (json: boolean, value: unknown, human: () => string) => void;
+
 /** SWITCHYARD_API_URL / SWITCHYARD_API_KEY, else the login credentials, else the `make up` state file in the working directory. */
 export function resolveTarget(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ApiTarget {
   let dev: { url?: string; apiKey?: string } = {};

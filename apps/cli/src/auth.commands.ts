@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { callApi, CliError, resolveTarget, send } from './api-client';
+import { callApi, CliError, type Print, resolveTarget, send } from './api-client';
 import { credentialsPath, deleteCredentials, writeCredentials } from './credentials';
-
-type Print = (json: boolean, value: unknown, human: () => string) => void;
 
 interface DeviceAuthorization { device_code: string; user_code: string; verification_uri: string; verification_uri_complete: string; expires_in: number; interval: number }
 interface TokenResponse { access_token: string; refresh_token: string; address: string; workspace_id: string }

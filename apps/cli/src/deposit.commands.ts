@@ -1,15 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { callApi, CliError, resolveTarget } from './api-client';
+import { callApi, CliError, type Print, resolveTarget } from './api-client';
 
 interface DepositAddress { address: string; chain_id: number; token: { address: string; symbol: string; decimals: number }; minimum_usd: string; fee_basis_points: number }
 interface Deposit { id: string; tx_hash: string; amount_usd: string; status: string; confirmations: string; credit_status: string; credit: { fee_micros: string; net_micros: string; net_usd: string } | null }
 interface DepositList { data: Deposit[]; below_minimum_micros: string }
 interface Verify { tx_hash: string; status: string; confirmations: string | null; deposits: Deposit[] }
 interface DevChain { rpcUrl: string; chainId: number; token: string; payerMnemonicIndex: number }
-
-type Print = (json: boolean, value: unknown, human: () => string) => void;
 
 /** anvil's well-known funded test accounts: only ever used against the local dev chain from `make up`. */
 const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { callAdminApi, callAdminApiText, resolveTarget } from './api-client';
+import { callAdminApi, callAdminApiText, type Print, resolveTarget } from './api-client';
 
 interface AccountBalance { accountCode: string; type: string; balanceMicros: string; availableMicros: string; debitsPendingMicros: string; creditsPendingMicros: string }
 interface StatementPage {
@@ -11,8 +11,6 @@ interface StatementPage {
 }
 interface TrialBalance { asOf: string; accounts: Array<{ accountCode: string; debitsPostedMicros: string; creditsPostedMicros: string; balanceMicros: string }>; totals: { debitsPostedMicros: string; creditsPostedMicros: string }; balanced: boolean }
 interface Audit { balanced: boolean; sumMicros: string; mismatches: Array<{ accountCode: string; field: string; cachedMicros: string; recomputedMicros: string }>; overdrawnAccounts: string[] }
-
-type Print = (json: boolean, value: unknown, human: () => string) => void;
 
 const query = (params: Record<string, string | undefined>) => {
   const search = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { callApi, CliError, resolveTarget } from './api-client';
-
-type Print = (json: boolean, value: unknown, human: () => string) => void;
+import { callApi, CliError, type Print, resolveTarget } from './api-client';
 
 interface Key { id: string; name: string; kind: string; prefix: string; disabled: boolean; credit_limit_micros: string | null; credit_limit_reset: string | null; created_at: string; expires_at: string | null; revoked_at: string | null }
 interface UsageReport { [field: string]: unknown }

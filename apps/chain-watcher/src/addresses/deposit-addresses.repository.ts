@@ -37,7 +37,7 @@ export class DepositAddressesRepository {
     return new Map(rows.map((r) => [r.address, r.workspace_id]));
   }
 
-  /** Every address, in pages (the follower filters eth_getLogs by them). */
+  /** Every address (the follower filters eth_getLogs by them). */
   async all(): Promise<Map<string, string>> {
     const rows = (await this.dataSource.query(`SELECT address, workspace_id FROM chain.deposit_addresses`)) as Array<{ address: string; workspace_id: string }>;
     return new Map(rows.map((r) => [r.address, r.workspace_id]));

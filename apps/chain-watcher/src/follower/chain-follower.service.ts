@@ -139,12 +139,13 @@ export class ChainFollowerService implements OnApplicationBootstrap, OnApplicati
     let cursor = stored ?? (this.env.CHAIN_START_BLOCK !== undefined ? this.env.CHAIN_START_BLOCK - 1n : finalized);
     if (stored === undefined) await this.deposits.recordFinal(asset, [], { fromBlock: cursor + 1n, toBlock: cursor });
     const range = BigInt(this.env.CHAIN_LOG_RANGE_BLOCKS);
+    // Addresses are read once, after the finalized block: an address created later cannot have a deposit at or below it.
+    const owners = await this.addresses.all();
+    const watched = [...owners.keys()].map((a) => getAddress(a));
     for (let i = 0; i < this.env.CHAIN_MAX_RANGES_PER_POLL && cursor < finalized && !this.stopped; i++) {
-      // Addresses are read after the finalized block: an address created later cannot have a deposit at or below it.
-      const owners = await this.addresses.all();
       const fromBlock = cursor + 1n;
       const toBlock = owners.size === 0 ? finalized : cursor + range < finalized ? cursor + range : finalized;
-      const logs = await this.reader.transfersTo([...owners.keys()].map((a) => getAddress(a)), fromBlock, toBlock);
+      const logs = await this.reader.transfersTo(watched, fromBlock, toBlock);
       const { confirmed, dropped } = await this.deposits.recordFinal(asset, this.own(logs, owners), { fromBlock, toBlock });
       this.metrics.recordDeposits(asset.chainId, 'confirmed', confirmed);
       this.metrics.recordDeposits(asset.chainId, 'dropped', dropped);

@@ -33,9 +33,4 @@ export class SessionsRepository {
   async revoke(id: string, at: Date): Promise<void> {
     await this.sessions.update({ id, revokedAt: IsNull() }, { revokedAt: at });
   }
-
-  /** Ends every session of a wallet in one workspace (it was removed from the workspace). */
-  async revokeMember(workspaceId: string, address: string, at: Date): Promise<void> {
-    await this.sessions.update({ workspaceId, address, revokedAt: IsNull() }, { revokedAt: at });
-  }
 }

@@ -55,6 +55,6 @@ export class PayerWorkspacesRepository {
       .execute();
     const key = await this.keys.findOne({ where: { id: identity.apiKeyId } });
     // An operator blocks a payer by revoking (or disabling) its key row.
-    return { ...identity, revoked: key?.revokedAt != null || (key as { disabled?: boolean } | null)?.disabled === true };
+    return { ...identity, revoked: key?.revokedAt != null || key?.disabled === true };
   }
 }

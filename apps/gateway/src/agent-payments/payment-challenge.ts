@@ -1,3 +1,4 @@
+import { formatUnits } from 'viem';
 import { z } from 'zod';
 import {
   base64UrlDecode,
@@ -231,10 +232,4 @@ export function encodeReceipt(receipt: { challengeId: string; reference: string;
       ...(receipt.externalId ? { externalId: receipt.externalId } : {}),
     }),
   ).toString('base64url');
-}
-
-function formatUnits(value: bigint, decimals: number): string {
-  const scale = 10n ** BigInt(decimals);
-  const fraction = (value % scale).toString().padStart(decimals, '0').replace(/0+$/, '');
-  return fraction ? `${value / scale}.${fraction}` : `${value / scale}`;
 }

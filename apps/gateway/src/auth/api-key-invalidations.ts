@@ -33,7 +33,7 @@ export class ApiKeyInvalidations implements OnApplicationBootstrap, OnApplicatio
         callback: (error: Error | null, message: Msg) => {
           if (error) return;
           const parsed = ApiKeyInvalidatedSchema.safeParse(safeJson(message.data));
-          if (parsed.success) ApiKeyCache.invalidateLocalEverywhere(parsed.data.keyHash);
+          if (parsed.success) this.cache.invalidateLocal(parsed.data.keyHash);
         },
       });
     } catch (error) {

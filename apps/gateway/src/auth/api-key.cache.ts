@@ -14,18 +14,14 @@ const REDIS_TIMEOUT_MS = 200;
  */
 @Injectable()
 export class ApiKeyCache {
-  /** Every cache of this process (modules may hold their own), so an invalidation over NATS reaches all of them. */
-  private static readonly instances = new Set<ApiKeyCache>();
   private readonly logger = new Logger(ApiKeyCache.name);
   private readonly memory = new Map<string, { record: ApiKeyRecord | null; expiresAtMs: number }>();
 
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {
-    ApiKeyCache.instances.add(this);
-  }
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
 
-  /** Drops a key from every in-process cache (another replica revoked or changed it). */
-  static invalidateLocalEverywhere(keyHash: string): void {
-    for (const cache of ApiKeyCache.instances) cache.memory.delete(keyHash);
+  /** Drops a key from this process's cache only (another replica revoked or changed it). */
+  invalidateLocal(keyHash: string): void {
+    this.memory.delete(keyHash);
   }
 
   getLocal(keyHash: string, nowMs: number): { record: ApiKeyRecord | null } | undefined {
@@ -68,7 +64,7 @@ export class ApiKeyCache {
   /** Redis first, then this process: a lookup racing the delete cannot re-fill the local entry from Redis. */
   async invalidate(keyHash: string): Promise<void> {
     await this.redis.del(redisKey(keyHash));
-    ApiKeyCache.invalidateLocalEverywhere(keyHash);
+    this.invalidateLocal(keyHash);
   }
 }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ChatRequest, FinishReason, TokenUsage } from '@switchyard/contracts';
 import { AppError, toAppError } from '@switchyard/errors';
@@ -10,6 +9,7 @@ import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { CompletionPublisher, type RequestCompletedPayload } from '../metering/completion.publisher';
 import { type HoldExtras, type HoldPlan, outputTokensCoveredByHold, planHold, requestedOutputTokens } from '../metering/hold-sizing';
 import { HoldPool } from '../metering/hold-pool';
+import { newRequestId } from '../metering/request-id';
 import type { PlacedHold } from '../metering/ledger.client';
 import { countPromptTokens, countTextTokens } from '../metering/token-counter';
 import type { CanonicalDelta, ProviderAdapter } from '../providers/provider-adapter';
@@ -54,10 +54,6 @@ interface RequestState {
   route: RoutedRequest;
   /** What this request may spend: its hold (a pre-placed one can be larger), within the cost cap and budget. */
   spendableMicros: bigint;
-}
-
-export function newRequestId(): string {
-  return `gen-${randomBytes(18).toString('base64url')}`;
 }
 
 /** A signal that aborts `delayMs` after `signal` does. */
@@ -202,9 +198,7 @@ export class CompletionPipeline {
         const appError = this.upstreamError(error, signal);
         this.recordFailure(state, candidate, attemptStartMs, appError);
         if (state.clientAbort.signal.aborted) {
-          // The prompt reached this endpoint: bill it at this endpoint's price (billing cannot price an unnamed model).
-          state.served = candidate;
-          state.usage = { ...state.usage, promptTokens: countPromptTokens(state.request.messages) };
+          this.chargePromptOnAbort(state, candidate);
           throw appError;
         }
         lastError = appError;
@@ -235,9 +229,7 @@ export class CompletionPipeline {
           const appError = this.upstreamError(error, state.clientAbort.signal);
           this.recordFailure(state, candidate, attemptStartMs, appError);
           if (state.clientAbort.signal.aborted) {
-            // The prompt reached this endpoint: bill it at this endpoint's price (billing cannot price an unnamed model).
-            state.served = candidate;
-            state.usage = { ...state.usage, promptTokens: countPromptTokens(state.request.messages) };
+            this.chargePromptOnAbort(state, candidate);
             return;
           }
           lastError = appError;
@@ -341,6 +333,12 @@ export class CompletionPipeline {
     const plans = candidates.slice(0, HOLD_SIZED_CANDIDATES).map((c) => planHold(request, c.price, this.env.PRICING_MARKUP_BASIS_POINTS, extras));
     const dearest = plans.reduce((a, b) => (b.amountMicros > a.amountMicros ? b : a));
     return { ...plans[0], amountMicros: dearest.amountMicros };
+  }
+
+  /** The client left during an attempt: the prompt reached this endpoint, so bill it at this endpoint's price (billing cannot price an unnamed model). */
+  private chargePromptOnAbort(state: RequestState, candidate: ServingCandidate): void {
+    state.served = candidate;
+    state.usage = { ...state.usage, promptTokens: countPromptTokens(state.request.messages) };
   }
 
   /** The provider's adapter, with the workspace's own key when the candidate is a BYOK one. */

@@ -52,11 +52,7 @@ export class RouteCandidatesService implements OnApplicationBootstrap, OnApplica
     await this.snapshots.stop();
   }
 
-  async resolve(request: ChatRequest, strategyHeader: string | undefined): Promise<PricedCandidate[]> {
-    return this.route(request, strategyHeader).candidates;
-  }
-
-  /** `resolve` plus the strategy used and the `auto` tier, for the completed event. Synchronous: no I/O. */
+  /** The ranked candidates, the strategy used and the `auto` tier (for the completed event). Synchronous: no I/O. */
   route(request: ChatRequest, strategyHeader: string | undefined): RoutedRequest {
     const table = this.table;
     const decision = rankRoute(table, routeQuery(request, strategyHeader), Date.now());

@@ -23,7 +23,6 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
   GATEWAY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   GATEWAY_BODY_BYTES_MAX: z.coerce.number().int().min(1_024).max(100 * 1_048_576).default(4 * 1_048_576),
   HOLD_TIMEOUT_MS: ms(1_000, 3_600_000, 900_000),
-  ROUTER_TIMEOUT_MS: ms(10, 10_000, 300),
   LEDGER_TIMEOUT_MS: ms(50, 30_000, 2_000),
   PRICING_MARKUP_BASIS_POINTS: z.coerce.number().int().min(0).max(100_000).default(0),
   PRICE_DATA_DIR: z.string().optional(),

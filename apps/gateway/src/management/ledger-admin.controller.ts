@@ -1,11 +1,10 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Param, Query, StreamableFile, UseGuards } from '@nestjs/common';
-import { type CommandContract, type CommandRequestInput, type CommandResponse, LedgerAccountsList, LedgerAuditRun, LedgerJournalExport, LedgerStatementGet, LedgerTrialBalanceGet } from '@switchyard/contracts';
+import { AccountCode, type CommandContract, type CommandRequestInput, type CommandResponse, LedgerAccountsList, LedgerAuditRun, LedgerJournalExport, LedgerStatementGet, LedgerTrialBalanceGet } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { NatsBus } from '@switchyard/nats';
 import { AdminTokenGuard } from './admin-token.guard';
 import {
-  LedgerAccountCodeSchema,
   LedgerAccountsQuerySchema,
   LedgerJournalQuerySchema,
   LedgerStatementQuerySchema,
@@ -34,7 +33,7 @@ export class LedgerAdminController {
 
   @Get('accounts/:code')
   async account(@Param('code') code: string) {
-    const accountCode = parseLedgerQuery(LedgerAccountCodeSchema, code, 'code');
+    const accountCode = parseLedgerQuery(AccountCode, code, 'code');
     const { accounts } = await this.ask(LedgerAccountsList, { codes: [accountCode], limit: 1 });
     if (!accounts[0]) throw new AppError('not_found', `Account ${accountCode} does not exist.`, { param: 'code' });
     return accounts[0];
@@ -42,7 +41,7 @@ export class LedgerAdminController {
 
   @Get('accounts/:code/statement')
   async statement(@Param('code') code: string, @Query() query: Record<string, unknown>) {
-    const accountCode = parseLedgerQuery(LedgerAccountCodeSchema, code, 'code');
+    const accountCode = parseLedgerQuery(AccountCode, code, 'code');
     const { cursor, limit } = parseLedgerQuery(LedgerStatementQuerySchema, query);
     const page = await this.ask(LedgerStatementGet, { accountCode, afterTransferId: cursor, limit });
     const { nextAfterTransferId, ...rest } = page;

@@ -1,4 +1,3 @@
-import { AccountCode } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { z } from 'zod';
 
@@ -21,8 +20,6 @@ export const LedgerJournalQuerySchema = z.object({
   to: Timestamp,
   format: z.enum(['csv', 'jsonl']).default('jsonl'),
 });
-
-export const LedgerAccountCodeSchema = AccountCode;
 
 /** Validates a query string (or path param) with its schema; the first issue names the param. */
 export function parseLedgerQuery<S extends z.ZodType>(schema: S, value: unknown, paramName?: string): z.output<S> {

@@ -28,3 +28,13 @@ export function toolCallArguments(text: string, messageIndex: number): Record<st
   }
   return parsed as Record<string, unknown>;
 }
+
+/** A completed tool call's arguments as an object, for wires that carry them parsed; anything not a JSON object (a cut-off call) becomes `{}`. */
+export function toolArgumentsOrEmpty(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
 import { z } from 'zod';
 import { GATEWAY_ENV, type GatewayEnv } from '../../config/gateway.env';
+import { UpstreamHttpClient } from '../../upstream/upstream-http.client';
 import { WEB_SOURCE_LIMITS, type WebSource } from './web-source';
 
 const SearxngAnswer = z.object({ results: z.array(z.object({ url: z.string(), title: z.string().default(''), content: z.string().default('') }).loose()) }).loose();
@@ -12,7 +13,10 @@ const BraveAnswer = z
 /** The configured search API: a SearXNG instance (`/search?format=json`) or a Brave-style endpoint (`/res/v1/web/search`). */
 @Injectable()
 export class WebSearchClient {
-  constructor(@Inject(GATEWAY_ENV) private readonly env: GatewayEnv) {}
+  constructor(
+    private readonly http: UpstreamHttpClient,
+    @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
+  ) {}
 
   get isConfigured(): boolean {
     return Boolean(this.env.WEB_SEARCH_URL);
@@ -30,9 +34,14 @@ export class WebSearchClient {
     if (this.env.WEB_SEARCH_API_KEY) headers[brave ? 'x-subscription-token' : 'authorization'] = brave ? this.env.WEB_SEARCH_API_KEY : `Bearer ${this.env.WEB_SEARCH_API_KEY}`;
     let body: unknown;
     try {
-      const response = await fetch(url, { headers, signal: AbortSignal.any([clientSignal, AbortSignal.timeout(this.env.WEB_SEARCH_TIMEOUT_MS)]) });
-      if (!response.ok) throw new AppError('upstream_error', 'The web search failed.', { details: { provider: 'web-search', upstream_status: response.status } });
-      body = await response.json();
+      // Through the gateway's one outbound HTTP pool, like the providers.
+      const signal = AbortSignal.any([clientSignal, AbortSignal.timeout(this.env.WEB_SEARCH_TIMEOUT_MS)]);
+      const response = await this.http.send({ url: url.toString(), method: 'GET', headers, signal, timeoutMs: this.env.WEB_SEARCH_TIMEOUT_MS });
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        await response.body.dump();
+        throw new AppError('upstream_error', 'The web search failed.', { details: { provider: 'web-search', upstream_status: response.statusCode } });
+      }
+      body = await response.body.json();
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError('upstream_error', 'The web search failed.', { cause: error, details: { provider: 'web-search' } });

@@ -5,8 +5,8 @@ import { AUTO_MODEL_ID, PriceTable } from '@switchyard/pricing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyGuard } from '../../auth/api-key.guard';
 import { CompletionPipeline } from '../../completion/completion-pipeline.service';
+import { countInputTokens } from '../input-tokens';
 import { toAnthropicErrorBody } from './anthropic-error-body';
-import { countInputTokens } from './anthropic-input-tokens';
 import { toCanonicalRequest } from './anthropic-messages.request';
 import {
   type AnthropicCountTokensRequest,

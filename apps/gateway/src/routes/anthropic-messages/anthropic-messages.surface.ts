@@ -3,6 +3,7 @@ import type { AppError } from '@switchyard/errors';
 import { microsToUsd } from '@switchyard/money';
 import type { ResponseSurface, ServedResponse, SseEvent, SurfaceStreamWriter } from '../../completion/response-surface';
 import { requestCostMicros } from '../../metering/usage-body';
+import { toolArgumentsOrEmpty } from '../../providers/canonical-message';
 import type { CanonicalCompletion, CanonicalDelta, ToolCallDelta } from '../../providers/provider-adapter';
 import { toAnthropicErrorBody } from './anthropic-error-body';
 
@@ -48,7 +49,7 @@ export const anthropicMessagesSurface: ResponseSurface = {
     if (completion.reasoning) content.push({ type: 'thinking', thinking: completion.reasoning, signature: '' });
     if (completion.content) content.push({ type: 'text', text: completion.content });
     for (const call of completion.toolCalls ?? []) {
-      content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call.function.arguments) });
+      content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolArgumentsOrEmpty(call.function.arguments) });
     }
     return {
       id: messageId(served),
@@ -97,16 +98,6 @@ export function toAnthropicUsage(usage: TokenUsage, served: Pick<ServedResponse,
 /** Our request id in Anthropic's `msg_` form, so a message can be traced back to its generation. */
 function messageId(served: ServedResponse): string {
   return `msg_${served.requestId.replace(/^gen-/, '')}`;
-}
-
-/** Tool input is an object on Anthropic's wire; arguments that are not a JSON object (a truncated call) become `{}`. */
-function toolInput(argumentsJson: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(argumentsJson);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 type BlockKind = AnthropicResponseBlock['type'];

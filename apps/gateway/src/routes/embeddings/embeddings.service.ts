@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type TokenUsage, ZERO_USAGE } from '@switchyard/contracts';
 import { AppError, toAppError } from '@switchyard/errors';
@@ -6,6 +5,7 @@ import { microsToUsd } from '@switchyard/money';
 import { type EndpointPrice, PriceTable, quoteCostMicros, quoteWorstCaseMicros } from '@switchyard/pricing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthService } from '../../auth/api-key-auth.service';
+import { newRequestId } from '../../metering/request-id';
 import { GATEWAY_ENV, type GatewayEnv } from '../../config/gateway.env';
 import { CompletionPublisher, type RequestCompletedPayload } from '../../metering/completion.publisher';
 import { LedgerClient } from '../../metering/ledger.client';
@@ -46,7 +46,7 @@ export class EmbeddingsService {
   ) {}
 
   async handle(body: EmbeddingsRequestBody, httpRequest: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const requestId = `gen-${randomBytes(18).toString('base64url')}`;
+    const requestId = newRequestId();
     const startedAt = new Date();
     reply.header('x-request-id', requestId).header('x-switchyard-request-id', requestId).header('X-Generation-Id', requestId);
 
@@ -69,7 +69,7 @@ export class EmbeddingsService {
     });
     const result: EmbeddingsOutcome = { usage: { ...ZERO_USAGE }, outcome: 'failed', errorCode: null, attempts: [] };
     try {
-      await this.serve(body, candidates, hold.heldMicros, clientAbort.signal, reply, result);
+      await this.serve(body, candidates, tokensMax, hold.heldMicros, clientAbort.signal, reply, result);
     } catch (error) {
       result.errorCode = toAppError(error).code;
       throw error;
@@ -112,9 +112,16 @@ export class EmbeddingsService {
     return endpoints;
   }
 
-  private async serve(body: EmbeddingsRequestBody, candidates: EndpointPrice[], heldMicros: bigint, clientSignal: AbortSignal, reply: FastifyReply, result: EmbeddingsOutcome): Promise<void> {
+  private async serve(
+    body: EmbeddingsRequestBody,
+    candidates: EndpointPrice[],
+    tokensMax: number,
+    heldMicros: bigint,
+    clientSignal: AbortSignal,
+    reply: FastifyReply,
+    result: EmbeddingsOutcome,
+  ): Promise<void> {
     const markup = this.env.PRICING_MARKUP_BASIS_POINTS;
-    const tokensMax = embeddingTokensUpperBound(body.input);
     let lastError: AppError | undefined;
     for (const candidate of candidates) {
       const adapter = this.providers.embeddings(candidate.providerId);

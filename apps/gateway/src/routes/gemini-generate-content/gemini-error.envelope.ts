@@ -55,10 +55,6 @@ export interface GeminiErrorBody {
   };
 }
 
-export function googleStatusOf(error: AppError): GoogleRpcStatus {
-  return GOOGLE_STATUS[error.code];
-}
-
 /** The Gemini API's error envelope (google.rpc.Status in JSON), which @google/genai turns into an ApiError. */
 export function toGeminiErrorBody(error: AppError, requestId?: string): GeminiErrorBody {
   const metadata: Record<string, string> = {};

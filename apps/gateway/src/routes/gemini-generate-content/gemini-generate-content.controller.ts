@@ -5,7 +5,7 @@ import { AUTO_MODEL_ID, PriceTable } from '@switchyard/pricing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthService } from '../../auth/api-key-auth.service';
 import { CompletionPipeline } from '../../completion/completion-pipeline.service';
-import { countPromptTokens, countTextTokens } from '../../metering/token-counter';
+import { countInputTokens } from '../input-tokens';
 import { toGeminiErrorBody } from './gemini-error.envelope';
 import { toCanonicalRequest } from './gemini-generate-content.request';
 import { CountTokensRequestSchema, GenerateContentRequestSchema } from './gemini-generate-content.schema';
@@ -51,8 +51,7 @@ export class GeminiGenerateContentController {
     }
     const generateRequest = 'generateContentRequest' in parsed ? parsed.generateContentRequest : { contents: parsed.contents };
     const canonical = toCanonicalRequest(generateRequest, { model: modelId, stream: false, reasoningSupported: false });
-    const toolTokens = canonical.tools ? countTextTokens(JSON.stringify(canonical.tools)) : 0;
-    await reply.code(200).header('content-type', 'application/json; charset=utf-8').send({ totalTokens: countPromptTokens(canonical.messages) + toolTokens });
+    await reply.code(200).header('content-type', 'application/json; charset=utf-8').send({ totalTokens: countInputTokens(canonical) });
   }
 
   /** Thinking settings are translated only for models whose every endpoint reasons. */

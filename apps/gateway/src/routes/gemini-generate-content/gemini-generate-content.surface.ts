@@ -3,6 +3,7 @@ import type { AppError } from '@switchyard/errors';
 import { microsToUsd } from '@switchyard/money';
 import type { ResponseSurface, ServedResponse, SseEvent, SurfaceStreamWriter } from '../../completion/response-surface';
 import { requestCostMicros } from '../../metering/usage-body';
+import { toolArgumentsOrEmpty } from '../../providers/canonical-message';
 import type { CanonicalCompletion, CanonicalDelta } from '../../providers/provider-adapter';
 import { toGeminiErrorBody } from './gemini-error.envelope';
 
@@ -62,16 +63,9 @@ export function toGeminiUsageMetadata(usage: TokenUsage, served: ServedResponse)
   };
 }
 
-/** Gemini hands function arguments over parsed; arguments that are not a JSON object (a cut-off call) become `{}`. */
+/** Gemini hands function arguments over parsed. */
 function functionCallPart(call: ToolCall): GeminiResponsePart {
-  let args: unknown;
-  try {
-    args = JSON.parse(call.function.arguments || '{}');
-  } catch {
-    args = undefined;
-  }
-  const object = args !== null && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : {};
-  return { functionCall: { id: call.id, name: call.function.name, args: object } };
+  return { functionCall: { id: call.id, name: call.function.name, args: toolArgumentsOrEmpty(call.function.arguments) } };
 }
 
 /** The closing fields of an answer: why it ended, what it cost, and the web sources it was given (if any). */

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { TokenUsage } from '@switchyard/contracts';
+import { type TokenUsage, ZERO_USAGE } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { type EndpointPrice, PriceTable, quoteWorstCaseMicros } from '@switchyard/pricing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthService, type AuthenticatedKey } from '../../auth/api-key-auth.service';
+import { newRequestId } from '../../metering/request-id';
 import { GATEWAY_ENV, type GatewayEnv } from '../../config/gateway.env';
 import { CompletionPublisher } from '../../metering/completion.publisher';
 import { LedgerClient } from '../../metering/ledger.client';
@@ -57,7 +57,7 @@ export class PassthroughService {
     if (!METHODS.has(method)) throw new AppError('invalid_request', `Method ${method} is not forwarded.`);
     const { path, search } = this.nativePath(request.url, providerId);
 
-    const requestId = `gen-${randomBytes(18).toString('base64url')}`;
+    const requestId = newRequestId();
     reply.header('x-request-id', requestId);
     let body: Record<string, unknown> | undefined;
     if (!UNMETERED_METHODS.has(method)) {
@@ -190,8 +190,8 @@ export class PassthroughService {
     const usage =
       result.usage ??
       (produced
-        ? { promptTokens: countTextTokens(metering.requestBody), completionTokens: countTextTokens(result.responseText), cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }
-        : { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
+        ? { ...ZERO_USAGE, promptTokens: countTextTokens(metering.requestBody), completionTokens: countTextTokens(result.responseText) }
+        : { ...ZERO_USAGE });
     const completedAt = new Date();
     if (!result.usage && produced) this.logger.warn({ requestId: metering.holdId, provider: target.providerId }, 'pass-through answer carried no usage; billing counted tokens');
     this.publisher.publishInBackground({

@@ -1,21 +1,12 @@
 import { z } from 'zod';
 import { defineCommand } from '../define-contract';
-import { IsoTimestamp, NonNegativeMicrosString, RequestId, Uuid } from '../primitives';
-import { RequestLogEntry, RequestLogOutcome } from './request-log.schema';
+import { IsoTimestamp, RequestId, Uuid } from '../primitives';
+import { RequestLogEntry, RequestLogOutcome, UsageCountsShape } from './request-log.schema';
 
 const Count = z.number().int().min(0);
 
 /** Sums over a set of completed requests; money as a micro-USD string. */
-export const UsageTotalsSchema = z.object({
-  requests: Count,
-  promptTokens: Count,
-  completionTokens: Count,
-  cachedPromptTokens: Count,
-  cacheWriteTokens: Count,
-  reasoningTokens: Count,
-  webSearchRequests: Count,
-  costMicros: NonNegativeMicrosString,
-});
+export const UsageTotalsSchema = z.object({ requests: Count, ...UsageCountsShape });
 
 /** Rows per breakdown, highest cost first; the rest are left off (`truncated`). */
 export const USAGE_BREAKDOWN_ROWS_MAX = 100;

@@ -5,6 +5,17 @@ import { NonNegativeMicrosString, Uuid } from '../primitives';
 const Count = z.number().int().min(0);
 const Outcome = z.enum(['succeeded', 'failed', 'client_aborted']);
 
+/** What a request consumed and cost; a usage total sums the same fields. Money as a micro-USD string. */
+export const UsageCountsShape = {
+  promptTokens: Count,
+  completionTokens: Count,
+  cachedPromptTokens: Count,
+  cacheWriteTokens: Count,
+  reasoningTokens: Count,
+  webSearchRequests: Count,
+  costMicros: NonNegativeMicrosString,
+};
+
 /**
  * One completed gateway request as billing logged it: what was asked and served, what it cost, how it went.
  * No prompt or completion text. `costMicros` is what the ledger captured (0 when the hold was released).
@@ -23,13 +34,7 @@ export const RequestLogEntry = z.object({
   strategy: z.string().nullable(),
   /** The tier `auto` chose from (simple, medium, complex, reasoning); null when a model was named. */
   autoTier: z.string().nullable(),
-  promptTokens: Count,
-  completionTokens: Count,
-  cachedPromptTokens: Count,
-  cacheWriteTokens: Count,
-  reasoningTokens: Count,
-  webSearchRequests: Count,
-  costMicros: NonNegativeMicrosString,
+  ...UsageCountsShape,
   settlement: z.enum(['captured', 'released']),
   latencyMs: Count,
   ttftMs: Count.nullable(),
