@@ -47,10 +47,12 @@ describe('chain-watcher killed mid-backfill', () => {
       const deposits = await eventually(() => chain.deposits(ws.key), (d) => d.length === DEPOSITS / 2 && d.every((x) => x.credit_status === 'credited'), 20_000);
       const gross = deposits.reduce((sum, d) => sum + BigInt(d.amount_micros), 0n);
       expect(gross).toBe(expected.get(ws.id));
-      // each deposit is ≥ $5: one credit and one ledger transfer per deposit, never two
-      expect(new Set(deposits.map((d) => d.credit?.id)).size).toBe(DEPOSITS / 2);
-      expect(await chain.ledgerDepositTransfers(ws.id)).toHaveLength(DEPOSITS / 2);
-      const net = deposits.reduce((sum, d) => sum + BigInt(d.credit!.net_micros), 0n);
+      // Every deposit is in exactly one credit; deposits final at the same moment may share one (the funding
+      // service books all of a workspace's final deposits together). One ledger transfer per credit, never two.
+      const credits = new Map(deposits.map((d) => [d.credit!.id, d.credit!]));
+      expect(credits.size).toBeGreaterThanOrEqual(1);
+      expect(await chain.ledgerDepositTransfers(ws.id)).toHaveLength(credits.size);
+      const net = [...credits.values()].reduce((sum, c) => sum + BigInt(c.net_micros), 0n);
       expect(await chain.balanceMicros(ws.key)).toBe(net);
     }
     expect((await chain.pg.query(`SELECT count(*)::int AS n FROM chain.outbox`)).rows[0].n).toBe(DEPOSITS);
