@@ -15,8 +15,12 @@ install: node_modules/.installed ## Install dependencies when package files chan
 infra: ## Check Postgres, Redis and NATS are reachable (starts them with docker compose where possible)
 	@bash scripts/ensure-infra.sh
 
+.PHONY: dashboard
+dashboard: install ## Build the web dashboard (served by the gateway at /dashboard/)
+	npx vite build apps/dashboard --logLevel warn
+
 .PHONY: up
-up: install infra ## Start all services, seed a demo workspace and key, print the URL and key
+up: install infra dashboard ## Start all services and the dashboard, seed a demo workspace and key, print the URLs and key
 	@node scripts/dev-stack.mjs up
 
 .PHONY: down
@@ -40,7 +44,14 @@ test-integration: install
 test: install ## Typecheck, unit tests, integration tests against real Postgres, Redis and NATS
 	@bash scripts/ensure-infra.sh --start-installed
 	npx tsc -p tsconfig.json
+	npx tsc -p apps/dashboard/tsconfig.json
 	npx jest --selectProjects unit integration --maxWorkers=2
+	$(MAKE) --no-print-directory test-browser
+
+.PHONY: test-browser
+test-browser: install dashboard ## Dashboard end to end in Chromium against `make up` (screenshots in .switchyard/screenshots)
+	@bash scripts/ensure-chromium.sh
+	npx jest --selectProjects browser --runInBand
 
 .PHONY: help
 help:

@@ -17,5 +17,20 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/jest.integration.setup.js'],
     },
+    {
+      ...common,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/apps/dashboard/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/apps/dashboard/e2e/support/global-setup.ts',
+      globalTeardown: '<rootDir>/apps/dashboard/e2e/support/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/apps/dashboard/e2e/support/browser-test-setup.ts'],
+    },
+    // Fault injection and load through the full stack (`make chaos`); never part of the unit or integration runs.
+    {
+      ...common,
+      displayName: 'chaos',
+      testMatch: ['<rootDir>/{apps,libs}/**/*.chaos-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/jest.integration.setup.js'],
+    },
   ],
 };

@@ -189,7 +189,7 @@ async function up() {
   const chain = { rpcUrl: chainRpcUrl, chainId: DEV_CHAIN_ID, token, payerMnemonicIndex: 1 };
   writeFileSync(devFile, JSON.stringify({ url, apiKey, adminToken, workspaceId, chain }, null, 2), { mode: 0o600 });
   const credits = await api(url, '/api/v1/credits', { token: apiKey });
-  console.log(`\nSwitchyard is up.\n  gateway:   ${url}\n  API key:   ${apiKey}\n  workspace: ${workspaceId} (balance $${credits.balance_usd})\n  logs:      .switchyard/logs/\n  chain:     ${chainRpcUrl} (anvil, chain ${DEV_CHAIN_ID}), demo USDT ${token}\n  fund it:   npx switchyard deposit send --amount 10\n  stop with: make down\n`);
+  console.log(`\nSwitchyard is up.\n  dashboard: ${url}/dashboard/\n  gateway:   ${url}\n  API key:   ${apiKey}\n  workspace: ${workspaceId} (balance $${credits.balance_usd})\n  logs:      .switchyard/logs/\n  chain:     ${chainRpcUrl} (anvil, chain ${DEV_CHAIN_ID}), demo USDT ${token}\n  fund it:   npx switchyard deposit send --amount 10\n  stop with: make down\n`);
   console.log(`Try it:\n  curl ${url}/v1/chat/completions -H "Authorization: Bearer ${apiKey}" -H "Content-Type: application/json" \\\n    -d '{"model":"demo/echo","messages":[{"role":"user","content":"Hello"}]}'\n`);
 }
 

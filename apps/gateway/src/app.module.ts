@@ -59,6 +59,7 @@ import { UpstreamHttpClient } from './upstream/upstream-http.client';
 import { LlmsTextController } from './llms/llms-text.controller';
 import { McpController } from './mcp/mcp.controller';
 import { mcpProviders } from './mcp/mcp.providers';
+import { DashboardStaticModule } from './dashboard/dashboard-static.module';
 
 @Module({})
 export class AppModule {
@@ -75,6 +76,7 @@ export class AppModule {
         UsageRoutesModule.forRoot(env),
         DepositsRoutesModule,
         AgentPaymentsModule.forRoot(env),
+        DashboardStaticModule.forRoot({ enabled: env.DASHBOARD_ENABLED, distDir: env.DASHBOARD_DIST_DIR }),
         TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity, ProviderKeyEntity]),
       ],
       controllers: [ChatCompletionsController, AnthropicMessagesController, ModelsController, ModelEndpointsController, AdminController, CreditsController, EmbeddingsController, LedgerAdminController, GeminiGenerateContentController, GuardrailsAdminController, GuardrailsController, KeyInfoController, ProviderKeysAdminController, ProviderKeysController, PassthroughController, AuthController, MeController, KeysController, OpenApiController, McpController, LlmsTextController],

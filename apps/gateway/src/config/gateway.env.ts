@@ -26,6 +26,10 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
   LEDGER_TIMEOUT_MS: ms(50, 30_000, 2_000),
   PRICING_MARKUP_BASIS_POINTS: z.coerce.number().int().min(0).max(100_000).default(0),
   PRICE_DATA_DIR: z.string().optional(),
+  /** Serve the web dashboard at /dashboard/ (built by `make up` into apps/dashboard/dist). */
+  DASHBOARD_ENABLED: booleanFlag.default(true),
+  /** Where the dashboard build lives; defaults to apps/dashboard/dist in the repository. */
+  DASHBOARD_DIST_DIR: z.string().optional(),
   DEMO_PROVIDER_ENABLED: booleanFlag.default(true),
   /** A JSON object of provider keys (`{"DEEPSEEK_API_KEY": "…"}`), read at boot; variables set in the env win. */
   PROVIDER_SECRETS_FILE: z.string().optional(),
