@@ -1,18 +1,44 @@
-# One image per service: docker build --build-arg APP=gateway .
-FROM node:20-bookworm-slim AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-COPY apps/ apps/
-COPY libs/ libs/
-RUN npm ci --no-audit --no-fund
+# syntax=docker/dockerfile:1
+# One image per service: docker build --build-arg APP=gateway -t switchyard/gateway .
+# APP is one of gateway, router, billing, ledger, chain-watcher.
+#
+# build    : all dependencies, compiles apps/ and libs/ to plain CommonJS in dist/ (scripts/build-dist.js rewrites
+#            @switchyard/* imports to relative paths) and, for the gateway, builds the web dashboard.
+# prod-deps: production dependencies only (npm ci --omit=dev); no TypeScript, swc or test tooling.
+# runtime  : node + prod node_modules + dist, as the unprivileged `node` user (uid 1000).
+# libs/testing/src/lib/dist-build.int-spec.ts runs the same build outside Docker and boots the compiled gateway.
 
-FROM node:20-bookworm-slim
-ARG APP
-ENV NODE_ENV=production APP=${APP} SWC_NODE_PROJECT=/app/tsconfig.json
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
-COPY --from=deps /app/node_modules node_modules
-COPY package.json tsconfig.json tsconfig.base.json .swcrc ./
+COPY package.json package-lock.json .npmrc ./
 COPY apps/ apps/
 COPY libs/ libs/
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+COPY .swcrc tsconfig.base.json tsconfig.json ./
+COPY scripts/build-dist.js scripts/
+ARG APP
+# The dashboard is served by the gateway only; build it before compiling so build-dist copies it into dist/.
+RUN if [ "$APP" = "gateway" ]; then npx vite build apps/dashboard --logLevel warn; fi
+RUN node scripts/build-dist.js dist
+
+FROM node:20-bookworm-slim AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# npm ci needs the workspaces' package.json files; their sources are not used from this stage.
+COPY apps/ apps/
+COPY libs/ libs/
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund \
+  # Workspace symlinks would dangle in the runtime image (dist/ is self-contained).
+  && rm -rf node_modules/@switchyard
+
+FROM node:20-bookworm-slim AS runtime
+ARG APP
+ENV NODE_ENV=production APP=${APP} NODE_OPTIONS=--enable-source-maps
+WORKDIR /app
+COPY --from=prod-deps --chown=root:root /app/node_modules node_modules
+COPY --from=build --chown=root:root /app/dist dist
+COPY --chown=root:root package.json ./
+# Files stay root-owned and read-only to the service; the Kubernetes manifests also mount the root read-only.
 USER node
-CMD ["sh", "-c", "exec node -r @swc-node/register apps/${APP}/src/main.ts"]
+# sh only expands APP; `exec` replaces it with node, so node is PID 1 and receives the kubelet's SIGTERM itself.
+CMD ["sh", "-c", "exec node dist/apps/${APP}/src/main.js"]

@@ -45,6 +45,7 @@ test: install ## Typecheck, unit tests, integration tests against real Postgres,
 	@bash scripts/ensure-infra.sh --start-installed
 	npx tsc -p tsconfig.json
 	npx tsc -p apps/dashboard/tsconfig.json
+	@bash scripts/dependency-audit.sh
 	npx jest --selectProjects unit integration --maxWorkers=2
 	$(MAKE) --no-print-directory test-browser
 
@@ -52,6 +53,17 @@ test: install ## Typecheck, unit tests, integration tests against real Postgres,
 test-browser: install dashboard ## Dashboard end to end in Chromium against `make up` (screenshots in .switchyard/screenshots)
 	@bash scripts/ensure-chromium.sh
 	npx jest --selectProjects browser --runInBand
+
+.PHONY: chaos
+chaos: install ## Faults under load (kill -9 each service, NATS, Redis, Postgres connections, a hung upstream); money checked after
+	@bash scripts/ensure-infra.sh --start-installed
+	@# plus a short load run: 400 concurrent streams (> the 256 upstream connections that once stalled streams)
+	LOAD_STREAMS=400 LOAD_TOKENS=15 LOAD_RAMP_MS=5000 npx jest apps/e2e/src/chaos --selectProjects chaos --runInBand
+
+.PHONY: load
+load: install ## 1,000 concurrent streams held open ~60 s: errors, stalls, gateway RSS, exact billing (bench/README.md)
+	@bash scripts/ensure-infra.sh --start-installed
+	npx jest apps/e2e/src/chaos/streams-load.chaos-spec.ts --selectProjects chaos --runInBand
 
 .PHONY: help
 help:

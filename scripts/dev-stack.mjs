@@ -148,6 +148,8 @@ async function up() {
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     GATEWAY_ADMIN_TOKEN: adminToken,
     SWC_NODE_PROJECT: join(root, 'tsconfig.json'),
+    // The demo provider streams its answer in visible steps (the dashboard chat shows it arriving).
+    DEMO_STREAM_CHUNK_DELAY_MS: process.env.DEMO_STREAM_CHUNK_DELAY_MS ?? '120',
   };
   const pids = {};
   const children = [];
@@ -164,6 +166,20 @@ async function up() {
     CHAIN_START_BLOCK: '0',
     CHAIN_POLL_INTERVAL_MS: '1000',
   });
+  // Agent payments (HTTP 402), only with AGENT_PAYMENTS_ENABLED=true: the local chain's demo USDT; anvil account 9
+  // receives the payments and, as the payout wallet, sends refunds (well-known dev key, local chain only).
+  if (process.env.AGENT_PAYMENTS_ENABLED === 'true') {
+    const { mnemonicToAccount } = await import('viem/accounts');
+    const operator = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 9 });
+    Object.assign(env, {
+      AGENT_PAYMENTS_CHAIN_ID: String(DEV_CHAIN_ID),
+      AGENT_PAYMENTS_TOKEN_ADDRESS: token,
+      AGENT_PAYMENTS_SECRET: process.env.AGENT_PAYMENTS_SECRET ?? randomBytes(32).toString('hex'),
+      AGENT_PAYMENTS_RECIPIENT: process.env.AGENT_PAYMENTS_RECIPIENT ?? operator.address,
+      AGENT_PAYMENTS_REFUND_POLICY: process.env.AGENT_PAYMENTS_REFUND_POLICY ?? 'on_request',
+      CHAIN_PAYOUT_PRIVATE_KEY: process.env.CHAIN_PAYOUT_PRIVATE_KEY ?? `0x${Buffer.from(operator.getHdKey().privateKey).toString('hex')}`,
+    });
+  }
   for (const service of SERVICES) {
     const log = openSync(join(logDir, `${service.name}.log`), 'a');
     const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'apps', service.name, 'src', 'main.ts')], {

@@ -11,6 +11,7 @@ export interface PaymentChallenge {
 }
 
 export type CredentialType = 'transaction' | 'hash';
+export type PaymentPayload = { type: 'transaction'; signature: Hex } | { type: 'hash'; hash: Hash } | { type: 'balance'; signature: Hex };
 type Wallet = WalletClient<Transport, Chain, Account>;
 
 /** Parses `Payment id="…", realm="…", …` (quoted or token values). */
@@ -35,7 +36,7 @@ export function parsePaymentChallenge(header: string): PaymentChallenge | undefi
 }
 
 /** `Authorization: Payment <base64url JSON {challenge, source, payload}>`. */
-export function paymentAuthorization(challenge: PaymentChallenge, payload: { type: 'transaction'; signature: Hex } | { type: 'hash'; hash: Hash }, payer?: Address): string {
+export function paymentAuthorization(challenge: PaymentChallenge, payload: PaymentPayload, payer?: Address): string {
   const { id, realm, method, intent, request, expires, digest, opaque, description } = challenge.params;
   const credential = {
     challenge: { id, realm, method, intent, request, expires, digest, opaque, description },
@@ -63,6 +64,33 @@ export async function sendTransfer(wallet: Wallet, publicClient: PublicClient, c
   return hash;
 }
 
+/** The text a payer signs (EIP-191) to pay a challenge from its leftover balance (Switchyard's `balance` credential). */
+export function balanceMessage(challenge: PaymentChallenge): string {
+  return `Switchyard agent payment from balance\nrealm: ${challenge.params.realm}\nchallenge: ${challenge.params.id}`;
+}
+
+/** `balance`: no transfer — sign the challenge with the paying address; the gateway spends that address's balance. */
+export async function balanceAuthorization(wallet: Wallet, challenge: PaymentChallenge): Promise<string> {
+  const signature = await wallet.signMessage({ account: wallet.account, message: balanceMessage(challenge) });
+  return paymentAuthorization(challenge, { type: 'balance', signature }, wallet.account.address);
+}
+
+/** The text a payer signs (EIP-191) to get its leftover balance paid back. */
+export function refundMessage(realm: string, chainId: number, address: Address, issued: string): string {
+  return `Switchyard agent payment refund\nrealm: ${realm}\nchain: ${chainId}\naddress: ${address}\nissued: ${issued}`;
+}
+
+/**
+ * POST /v1/agent-payments/refunds: the whole leftover balance of the wallet's address, less the operator's refund
+ * fee, is sent back on chain (when the operator's refund policy allows it). `realm` is the challenges' realm.
+ */
+export async function requestRefund(gatewayUrl: string, wallet: Wallet, realm: string): Promise<Response> {
+  const issued = new Date().toISOString();
+  const address = wallet.account.address;
+  const signature = await wallet.signMessage({ account: wallet.account, message: refundMessage(realm, wallet.chain.id, address, issued) });
+  return fetch(`${gatewayUrl}/v1/agent-payments/refunds`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ address, issued, signature }) });
+}
+
 /**
  * fetch() that answers one 402 by paying it: the same request is sent again with the credential. The body must be
  * the same (it is bound to the challenge by `digest`). Returns the final response.
@@ -70,12 +98,19 @@ export async function sendTransfer(wallet: Wallet, publicClient: PublicClient, c
 export async function fetchPaying(
   url: string,
   init: { method: string; headers?: Record<string, string>; body: string },
-  options: { wallet: Wallet; publicClient: PublicClient; type?: CredentialType; maxAmount: bigint },
+  options: { wallet: Wallet; publicClient: PublicClient; type?: CredentialType; maxAmount: bigint; preferBalance?: boolean },
 ): Promise<Response> {
   const first = await fetch(url, init);
   if (first.status !== 402) return first;
-  const challenge = parsePaymentChallenge(first.headers.get('www-authenticate') ?? '');
+  let challenge = parsePaymentChallenge(first.headers.get('www-authenticate') ?? '');
   if (!challenge) return first;
+  if (options.preferBalance) {
+    // Leftover from earlier payments first; a 402 (balance too low) carries a fresh challenge to pay on chain.
+    const fromBalance = await fetch(url, { ...init, headers: { ...init.headers, authorization: await balanceAuthorization(options.wallet, challenge) } });
+    if (fromBalance.status !== 402) return fromBalance;
+    challenge = parsePaymentChallenge(fromBalance.headers.get('www-authenticate') ?? '');
+    if (!challenge) return fromBalance;
+  }
   if (challenge.charge.amount > options.maxAmount) throw new Error(`the server asks ${challenge.charge.amount} base units, more than maxAmount ${options.maxAmount}`);
   if (challenge.charge.chainId !== options.wallet.chain.id) throw new Error(`the server asks for chain ${challenge.charge.chainId}`);
   const payload =

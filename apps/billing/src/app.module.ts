@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NatsModule, natsConnectionOptions } from '@switchyard/nats';
-import { NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-common';
+import { JetStreamLagMetrics, NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-common';
 import { createMetricsRegistry } from '@switchyard/observability';
 import { PriceTable } from '@switchyard/pricing';
 import { BILLING_ENV, type BillingEnv } from './config/billing.env';
@@ -14,6 +14,8 @@ import { SettlementService } from './settlement/settlement.service';
 import { BillingQueriesController } from './request-log/billing-queries.controller';
 import { RequestLogRepository } from './request-log/request-log.repository';
 import { RequestLogService } from './request-log/request-log.service';
+import { RequestContentRepository } from './request-content/request-content.repository';
+import { RequestContentRetention } from './request-content/request-content-retention.service';
 import { UsageReportService } from './usage/usage-report.service';
 import { UsageController } from './usage/usage.controller';
 import { UsageRepository } from './usage/usage.repository';
@@ -45,10 +47,13 @@ export class AppModule {
         UsageReportService,
         RequestLogRepository,
         RequestLogService,
+        RequestContentRepository,
+        RequestContentRetention,
         LedgerHoldsClient,
         SettlementService,
         RequestCompletedConsumer,
         NatsReadiness,
+        JetStreamLagMetrics,
       ],
     };
   }

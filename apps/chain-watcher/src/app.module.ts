@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NatsModule, natsConnectionOptions } from '@switchyard/nats';
-import { NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-common';
+import { JetStreamLagMetrics, NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-common';
 import { createMetricsRegistry } from '@switchyard/observability';
 import { DepositAddressesRepository } from './addresses/deposit-addresses.repository';
 import { CHAIN_WATCHER_ENV, type ChainWatcherEnv } from './config/chain-watcher.env';
@@ -14,6 +14,7 @@ import { ChainFollowerService } from './follower/chain-follower.service';
 import { ChainReadiness } from './follower/chain-readiness';
 import { ChainReader } from './follower/chain.reader';
 import { FollowerCursorRepository } from './follower/follower-cursor.repository';
+import { FollowerLeaderLock } from './follower/follower-leader.lock';
 import { FollowerMetrics } from './follower/follower.metrics';
 import { DepositConfirmedConsumer } from './funding/deposit-confirmed.consumer';
 import { FundingCreditsRepository } from './funding/funding-credits.repository';
@@ -23,6 +24,7 @@ import { OutboxRelay } from './outbox/outbox.relay';
 import { PaymentChainClient } from './payments/payment-chain.client';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
+import { PayoutService } from './payments/payout.service';
 
 @Module({})
 export class AppModule {
@@ -42,6 +44,7 @@ export class AppModule {
         ChainReader,
         DepositAsset,
         FollowerCursorRepository,
+        FollowerLeaderLock,
         FollowerMetrics,
         DepositAddressesRepository,
         DepositsRepository,
@@ -53,9 +56,11 @@ export class AppModule {
         DepositsService,
         PaymentChainClient,
         PaymentsService,
+        PayoutService,
         ChainFollowerService,
         ChainReadiness,
         NatsReadiness,
+        JetStreamLagMetrics,
       ],
     };
   }

@@ -30,6 +30,7 @@ import { WorkspacesRepository } from './management/workspaces.repository';
 import { CompletionPipeline } from './completion/completion-pipeline.service';
 import { RouteCandidatesService } from './completion/route-candidates.service';
 import { CompletionPublisher } from './metering/completion.publisher';
+import { GatewayMetricsModule } from './metering/gateway.metrics';
 import { HoldPool } from './metering/hold-pool';
 import { LedgerClient } from './metering/ledger.client';
 import { WebSearchClient } from './plugins/web-search/web-search.client';
@@ -56,10 +57,15 @@ import { ModelEndpointsController } from './routes/models/model-endpoints.contro
 import { UsageRoutesModule } from './routes/usage/usage-routes.module';
 import { DepositsRoutesModule } from './routes/deposits/deposits-routes.module';
 import { UpstreamHttpClient } from './upstream/upstream-http.client';
+import { SsrfGuard } from './upstream/ssrf-guard';
+import { StreamSlotsStore } from './streaming/stream-slots.store';
+import { HttpSecurityModule } from './security/http-security.module';
 import { LlmsTextController } from './llms/llms-text.controller';
 import { McpController } from './mcp/mcp.controller';
 import { mcpProviders } from './mcp/mcp.providers';
 import { DashboardStaticModule } from './dashboard/dashboard-static.module';
+import { WorkspaceSettingsModule } from './workspace-settings/workspace-settings.module';
+import { ConversationsModule } from './conversations/conversations.module';
 
 @Module({})
 export class AppModule {
@@ -69,13 +75,17 @@ export class AppModule {
       imports: [
         serviceLoggerModule('gateway', env.LOG_LEVEL),
         OpsModule.forRoot(createMetricsRegistry('gateway')),
+        GatewayMetricsModule.forRoot({ holdMaxAgeMs: env.HOLD_TIMEOUT_MS }),
         NatsModule.forRoot(natsConnectionOptions('gateway', env)),
         RedisModule.forRoot({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }),
         gatewayDatabaseModule(env),
+        HttpSecurityModule,
         AuthModule,
         UsageRoutesModule.forRoot(env),
         DepositsRoutesModule,
         AgentPaymentsModule.forRoot(env),
+        WorkspaceSettingsModule.forRoot(env),
+        ConversationsModule.forRoot(env),
         DashboardStaticModule.forRoot({ enabled: env.DASHBOARD_ENABLED, distDir: env.DASHBOARD_DIST_DIR }),
         TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity, GuardrailPolicyEntity, ProviderKeyEntity]),
       ],
@@ -84,6 +94,8 @@ export class AppModule {
         { provide: GATEWAY_ENV, useValue: env },
         { provide: PriceTable, useFactory: () => PriceTable.loadFromDirectory(env.PRICE_DATA_DIR) },
         UpstreamHttpClient,
+        { provide: SsrfGuard, useValue: new SsrfGuard({ allowPrivate: env.GATEWAY_FETCH_ALLOW_PRIVATE, allowedHosts: env.GATEWAY_FETCH_ALLOWED_HOSTS }) },
+        StreamSlotsStore,
         { provide: ProviderRegistry, useFactory: (http: UpstreamHttpClient) => new ProviderRegistry(env, http), inject: [UpstreamHttpClient] },
         AuthStateStore,
         SessionsService,

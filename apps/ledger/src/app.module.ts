@@ -15,6 +15,7 @@ import { HOLD_COMMAND_BATCHER_OPTIONS, HoldCommandBatcher } from './holds/hold-c
 import { HoldsController } from './holds/holds.controller';
 import { HoldsRepository } from './holds/holds.repository';
 import { HoldsService } from './holds/holds.service';
+import { LedgerPostingsMetrics } from './metrics/ledger-postings.metrics';
 import { FinanceController } from './reports/finance.controller';
 import { FinanceRepository } from './reports/finance.repository';
 import { FinanceService } from './reports/finance.service';
@@ -46,6 +47,7 @@ export class AppModule {
         AccountsService,
         TransfersRepository,
         TransfersService,
+        LedgerPostingsMetrics,
         HoldBatchRepository,
         {
           provide: HOLD_COMMAND_BATCHER_OPTIONS,

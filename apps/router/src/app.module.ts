@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NatsModule, natsConnectionOptions } from '@switchyard/nats';
-import { NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-common';
+import { JetStreamLagMetrics, NatsReadiness, OpsModule, serviceLoggerModule } from '@switchyard/nest-common';
 import { createMetricsRegistry } from '@switchyard/observability';
 import { PriceTable } from '@switchyard/pricing';
 import { CatalogService } from './catalog/catalog.service';
@@ -44,6 +44,7 @@ export class AppModule {
         RoutingSnapshotPublisher,
         RoutingSnapshotService,
         NatsReadiness,
+        JetStreamLagMetrics,
       ],
     };
   }

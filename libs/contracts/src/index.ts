@@ -9,6 +9,7 @@ export * from './lib/ledger/ledger-reports';
 export * from './lib/router/route-resolve.command';
 export * from './lib/router/routing-snapshot.event';
 export * from './lib/gateway/request-completed.event';
+export * from './lib/gateway/request-content.schema';
 export * from './lib/billing/request-log.schema';
 export * from './lib/billing/billing-queries';
 export * from './lib/chain/chain-deposits';

@@ -5,3 +5,4 @@ export * from './lib/http-error.filter';
 export * from './lib/zod-body.pipe';
 export * from './lib/bootstrap-service';
 export * from './lib/nats-readiness';
+export * from './lib/jetstream-lag.metrics';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CommandRequest, BillingLogsQuery } from '@switchyard/contracts';
 import { DataSource } from 'typeorm';
+import type { RequestContentColumns } from '../request-content/request-content.mapper';
 import { decodeLogsCursor } from './logs-cursor';
 import { REQUEST_LOG_COLUMNS, type RequestLogRow } from './request-log.mapper';
 
@@ -13,8 +14,15 @@ const FROM = `billing.request_logs l JOIN billing.charges c ON c.request_id = l.
 export class RequestLogRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async findOne(workspaceId: string, requestId: string): Promise<RequestLogRow | undefined> {
-    const rows = (await this.dataSource.query(`SELECT ${REQUEST_LOG_COLUMNS} FROM ${FROM} WHERE l.workspace_id = $1 AND l.request_id = $2`, [workspaceId, requestId])) as RequestLogRow[];
+  /** The row with its stored content, if the workspace opted in for it (only this read touches request_contents). */
+  async findOne(workspaceId: string, requestId: string): Promise<(RequestLogRow & RequestContentColumns) | undefined> {
+    const rows = (await this.dataSource.query(
+      `SELECT ${REQUEST_LOG_COLUMNS},
+         rc.prompt AS content_prompt, rc.completion AS content_completion, rc.tool_calls AS content_tool_calls, rc.truncated AS content_truncated
+       FROM ${FROM} LEFT JOIN billing.request_contents rc ON rc.request_id = l.request_id AND rc.workspace_id = l.workspace_id
+       WHERE l.workspace_id = $1 AND l.request_id = $2`,
+      [workspaceId, requestId],
+    )) as Array<RequestLogRow & RequestContentColumns>;
     return rows[0];
   }
 

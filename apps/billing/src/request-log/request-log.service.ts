@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { BillingLogsQuery, CommandRequest, RequestLogEntryWire } from '@switchyard/contracts';
+import type { BillingLogsQuery, CommandRequest, RequestContent, RequestLogEntryWire } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
+import { toRequestContent } from '../request-content/request-content.mapper';
 import { encodeLogsCursor } from './logs-cursor';
 import { toRequestLogEntry } from './request-log.mapper';
 import { RequestLogRepository } from './request-log.repository';
@@ -10,10 +11,11 @@ import { RequestLogRepository } from './request-log.repository';
 export class RequestLogService {
   constructor(private readonly logs: RequestLogRepository) {}
 
-  async generation(workspaceId: string, requestId: string): Promise<RequestLogEntryWire> {
+  async generation(workspaceId: string, requestId: string): Promise<RequestLogEntryWire & { content?: RequestContent }> {
     const row = await this.logs.findOne(workspaceId, requestId);
     if (!row) throw new AppError('not_found', `No generation with id '${requestId}'.`, { param: 'id' });
-    return toRequestLogEntry(row);
+    const content = toRequestContent(row);
+    return content ? { ...toRequestLogEntry(row), content } : toRequestLogEntry(row);
   }
 
   async page(request: CommandRequest<typeof BillingLogsQuery>): Promise<{ entries: RequestLogEntryWire[]; nextCursor: string | null }> {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EventPayload, GatewayRequestCompleted } from '@switchyard/contracts';
 import { SettlementPolicy } from '../costing/settlement.policy';
+import { requestContentFromEvent } from '../request-content/request-content.mapper';
 import { requestLogFromEvent } from '../request-log/request-log.mapper';
 import { BillingMetrics } from './billing.metrics';
 import { ChargeRepository, type NewCharge } from './charge.repository';
@@ -72,7 +73,7 @@ export class SettlementService {
       completedAt: new Date(request.completedAt),
     };
     // The log row goes in the charge's transaction: usage, logs and generations never disagree with billing.
-    const inserted = await this.charges.recordIfAbsent(charge, requestLogFromEvent(request));
+    const inserted = await this.charges.recordIfAbsent(charge, requestLogFromEvent(request), requestContentFromEvent(request));
     if (inserted) this.metrics.recordCharge(settlement, costMicros);
   }
 }

@@ -57,6 +57,13 @@ export const ChainWatcherEnvSchema = BaseEnvSchema.extend({
   /** Funding fee in basis points of the gross (500 = 5 %), rounded up in token base units. */
   FUNDING_FEE_BASIS_POINTS: z.coerce.number().int().min(0).max(10_000).default(500),
   LEDGER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  /** Connect/query timeout of the follower leader lock's own Postgres session (one replica follows; the others stand by). */
+  CHAIN_LEADER_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  /**
+   * Private key of the operator's payout (hot) wallet that sends agent-payment refunds (token + gas); unset = no
+   * refunds are sent. Keep only small float on it. Dev: an anvil account.
+   */
+  CHAIN_PAYOUT_PRIVATE_KEY: optional(z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 32-byte hex private key')),
 });
 export type ChainWatcherEnv = z.output<typeof ChainWatcherEnvSchema>;
 

@@ -8,6 +8,7 @@ import { FundingService } from '../funding/funding.service';
 import { OutboxRelay } from '../outbox/outbox.relay';
 import { ChainReader, type TokenTransfer } from './chain.reader';
 import { FollowerCursorRepository } from './follower-cursor.repository';
+import { FollowerLeaderLock } from './follower-leader.lock';
 import { FollowerMetrics } from './follower.metrics';
 
 export interface FollowerStatus {
@@ -26,6 +27,8 @@ export interface FollowerStatus {
  *    exactly where the last committed range ended;
  * 3. once caught up, scans (finalized, head] for pending deposits and drops pending ones a reorg removed;
  * 4. publishes chain.deposit.confirmed from the outbox and books any credit not booked yet.
+ * Only the replica holding the follower lock polls (see FollowerLeaderLock); the others check the lock each
+ * interval and stay ready but idle, so a dead leader is replaced within about one poll interval.
  */
 @Injectable()
 export class ChainFollowerService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -50,6 +53,7 @@ export class ChainFollowerService implements OnApplicationBootstrap, OnApplicati
     private readonly asset: DepositAsset,
     private readonly relay: OutboxRelay,
     private readonly funding: FundingService,
+    private readonly leader: FollowerLeaderLock,
   ) {}
 
   get status(): FollowerStatus | undefined {
@@ -108,6 +112,13 @@ export class ChainFollowerService implements OnApplicationBootstrap, OnApplicati
     try {
       this.chainId ??= await this.reader.resolveChainId();
       const chainId = this.chainId;
+      const leading = await this.leader.ensureLeader(chainId);
+      this.metrics.recordLeader(chainId, leading);
+      if (!leading) {
+        // A standby has no progress of its own to report: readiness judges only the leader's.
+        this.lastStatus = undefined;
+        return;
+      }
       const head = await this.reader.head();
       if (!this.asset.enabled) {
         await this.cursors.saveHead(chainId, head);
@@ -142,7 +153,7 @@ export class ChainFollowerService implements OnApplicationBootstrap, OnApplicati
     // Addresses are read once, after the finalized block: an address created later cannot have a deposit at or below it.
     const owners = await this.addresses.all();
     const watched = [...owners.keys()].map((a) => getAddress(a));
-    for (let i = 0; i < this.env.CHAIN_MAX_RANGES_PER_POLL && cursor < finalized && !this.stopped; i++) {
+    for (let i = 0; i < this.env.CHAIN_MAX_RANGES_PER_POLL && cursor < finalized && !this.stopped && (await this.leader.ensureLeader(asset.chainId)); i++) {
       const fromBlock = cursor + 1n;
       const toBlock = owners.size === 0 ? finalized : cursor + range < finalized ? cursor + range : finalized;
       const logs = await this.reader.transfersTo(watched, fromBlock, toBlock);

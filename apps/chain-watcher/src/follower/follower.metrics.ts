@@ -16,6 +16,7 @@ export class FollowerMetrics {
   private readonly deposits: Counter<'chain_id' | 'event'>;
   private readonly credits: Counter<'chain_id'>;
   private readonly creditedMicros: Counter<'chain_id' | 'part'>;
+  private readonly leader: Gauge<'chain_id'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const registers = [registry];
@@ -28,6 +29,7 @@ export class FollowerMetrics {
     this.pollErrors = new Counter({ name: 'chain_follower_poll_errors_total', help: 'Follower polls that failed (RPC or database)', labelNames: ['chain_id'], registers });
     this.deposits = new Counter({ name: 'chain_deposits_total', help: 'Deposit logs by event: confirmed (final) or dropped (reorged out before finality)', labelNames: ['chain_id', 'event'], registers });
     this.credits = new Counter({ name: 'chain_deposit_credits_total', help: 'Credits booked in the ledger', labelNames: ['chain_id'], registers });
+    this.leader = new Gauge({ name: 'chain_follower_leader', help: '1 when this replica holds the follower lock and follows the chain, 0 on a standby', labelNames: ['chain_id'], registers });
     this.creditedMicros = new Counter({ name: 'chain_deposit_credited_micros_total', help: 'Micro-USD booked from deposits: net to workspaces, fee to revenue', labelNames: ['chain_id', 'part'], registers });
   }
 
@@ -41,6 +43,10 @@ export class FollowerMetrics {
     this.scannedBlock.set(label(chainId), Number(progress.scanned));
     this.finalityLag.set(label(chainId), Number(progress.head - progress.finalized));
     this.followerLag.set(label(chainId), Number(progress.finalized > progress.scanned ? progress.finalized - progress.scanned : 0n));
+  }
+
+  recordLeader(chainId: number, leading: boolean): void {
+    this.leader.set(label(chainId), leading ? 1 : 0);
   }
 
   recordPollSucceeded(chainId: number): void {

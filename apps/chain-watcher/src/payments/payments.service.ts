@@ -50,6 +50,7 @@ export class PaymentsService {
       signer = check.from;
       // Not mined yet (a retry after `pending` finds it mined): broadcast it ourselves.
       if ((await this.reader.receipt(txHash)).status === 'not_found') {
+        if (request.broadcast === false) return rejected('not_found', 'The transaction is not on chain and was not broadcast (its challenge expired).');
         const sent = await this.chain.broadcast(serialized);
         if (sent.status === 'failed') return rejected('broadcast_failed', `The node refused the transaction: ${sent.detail}`);
       }

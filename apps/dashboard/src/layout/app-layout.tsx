@@ -1,7 +1,7 @@
 import { AppShell, Burger, Button, Group, NavLink, Stack, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import type { ReactNode } from 'react';
-import { NavLink as RouterLink, useNavigate } from 'react-router-dom';
+import { Link, NavLink as RouterLink, useNavigate } from 'react-router-dom';
 import { useSession } from '../auth/session-context';
 
 const NAVIGATION = [
@@ -26,10 +26,15 @@ export function AppLayout({ children }: { children: ReactNode }) {
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
             <Title order={4}>Switchyard</Title>
           </Group>
+          {!me && (
+            <Button size="xs" variant="light" component={Link} to="/sign-in">
+              Sign in
+            </Button>
+          )}
           {me && (
             <Group gap="xs">
               <Text size="sm" c="dimmed" visibleFrom="xs" title={me.address}>
-                {me.workspace.name ?? 'workspace'} · {me.address.slice(0, 6)}…{me.address.slice(-4)}
+                {workspaceLabel(me.workspace.name, me.address)}
               </Text>
               <Button size="xs" variant="default" onClick={async () => { await signOut(); navigate('/sign-in'); }}>
                 Sign out
@@ -48,4 +53,10 @@ export function AppLayout({ children }: { children: ReactNode }) {
       <AppShell.Main>{children}</AppShell.Main>
     </AppShell>
   );
+}
+
+/** "team · 0x1234…abcd", or just the short address when the workspace is named after the wallet. */
+function workspaceLabel(name: string | null, address: string): string {
+  const short = `${address.slice(0, 6)}…${address.slice(-4)}`;
+  return name && name !== short && name.toLowerCase() !== address.toLowerCase() ? `${name} · ${short}` : short;
 }

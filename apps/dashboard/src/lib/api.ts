@@ -8,6 +8,8 @@ export class ApiError extends Error {
     message: string,
     readonly details?: unknown,
     readonly suggestedAction?: string,
+    /** The request field the API named as wrong (`allowed_models`, `daily_budget_micros`…), on 400s. */
+    readonly param?: string | null,
   ) {
     super(message);
   }
@@ -62,7 +64,14 @@ async function read<T>(response: Response): Promise<T> {
 export function toApiError(status: number, parsed: unknown, text = ''): ApiError {
   const error = (parsed as { error?: Record<string, unknown> } | undefined)?.error;
   if (error && typeof error === 'object') {
-    return new ApiError(status, String(error.code ?? error.type ?? status), String(error.message ?? text), error.details, error.suggested_action as string | undefined);
+    return new ApiError(
+      status,
+      String(error.code ?? error.type ?? status),
+      String(error.message ?? text),
+      error.details,
+      error.suggested_action as string | undefined,
+      typeof error.param === 'string' ? error.param : null,
+    );
   }
   return new ApiError(status, String(status), text || `Request failed with status ${status}`);
 }

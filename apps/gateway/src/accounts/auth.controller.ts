@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
 import { ZodBodyPipe } from '@switchyard/nest-common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -7,6 +7,7 @@ import { API_KEY_PREFIX } from '../auth/api-key.codec';
 import { readCookie, REFRESH_COOKIE, SESSION_COOKIE } from '../auth/credentials';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, WorkspaceAuthGuard } from '../auth/workspace-auth.guard';
+import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { DeviceAuthorizationRequestSchema, DeviceDecisionSchema, DeviceTokenRequestSchema, RefreshSchema, SiweVerifySchema, SwitchWorkspaceSchema } from './accounts.schemas';
 import { AccountsService } from './accounts.service';
 import { DEVICE_CODE_TTL_SECONDS, DEVICE_POLL_INTERVAL_SECONDS, DeviceFlowService, DeviceTokenError } from './device-flow.service';
@@ -24,6 +25,7 @@ export class AuthController {
     private readonly accounts: AccountsService,
     private readonly sessions: SessionsService,
     private readonly devices: DeviceFlowService,
+    @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {}
 
   @Get('discovery')
@@ -45,6 +47,8 @@ export class AuthController {
       siwe: { nonce_endpoint: `${base}/api/v1/auth/siwe/nonce`, verify_endpoint: `${base}/api/v1/auth/siwe/verify`, domain: request.host, nonce_expires_in: SIWE_NONCE_TTL_SECONDS },
       session: { token_type: 'Bearer', access_token_expires_in: ACCESS_TOKEN_TTL_MS / 1_000, cookie: SESSION_COOKIE },
       api_key_prefix: API_KEY_PREFIX,
+      // Which chain deposits and wallets live on; a local dev chain lets the dashboard offer a throwaway dev wallet.
+      chain: { chain_id: this.env.CHAIN_ID ?? null, local: this.env.CHAIN_ID !== undefined && LOCAL_CHAIN_IDS.has(this.env.CHAIN_ID) },
     };
   }
 
@@ -137,6 +141,9 @@ export class AuthController {
     return this.devices.decide(body.user_code, principal, body.action === 'approve', request.ip);
   }
 }
+
+/** anvil's and Hardhat's default chain ids: local development chains, never real money. */
+const LOCAL_CHAIN_IDS = new Set([31337, 1337]);
 
 function origin(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;

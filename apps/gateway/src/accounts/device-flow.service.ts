@@ -43,7 +43,8 @@ export class DeviceFlowService {
       const userCode = generateUserCode();
       const authorization: DeviceAuthorization = { userCode, status: 'pending', intervalSeconds: DEVICE_POLL_INTERVAL_SECONDS, lastPollMs: 0, address: null, workspaceId: null };
       if (await this.state.putDevice(hashToken(deviceCode), authorization, DEVICE_CODE_TTL_SECONDS)) {
-        const verificationUri = `${origin}/device`;
+        // The dashboard's approval page (apps/dashboard: /dashboard/device), where a signed-in member approves the code.
+        const verificationUri = `${origin}/dashboard/device`;
         return {
           device_code: deviceCode,
           user_code: userCode,

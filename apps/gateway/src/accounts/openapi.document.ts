@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GuardrailPolicySchema } from '../guardrails/guardrail-policy';
+import { WorkspaceSettingsSchema } from '../workspace-settings/workspace-settings.schemas';
 import { CreateKeySchema, UpdateKeySchema } from '../keys/keys.schemas';
 import { GenerationQuerySchema, LogsQuerySchema, TransactionsQuerySchema, UsageQuerySchema } from '../routes/usage/usage-routes.schemas';
 import { DeviceAuthorizationRequestSchema, DeviceDecisionSchema, DeviceTokenRequestSchema, PutMemberSchema, RefreshSchema, SiweVerifySchema, SwitchWorkspaceSchema } from './accounts.schemas';
@@ -34,8 +35,12 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/v1/keys/{id}', summary: 'One key', auth: 'workspace' },
   { method: 'patch', path: '/api/v1/keys/{id}', summary: 'Rename, disable, change credit limit or expiry', auth: 'workspace', body: UpdateKeySchema },
   { method: 'delete', path: '/api/v1/keys/{id}', summary: 'Revoke a key (401 on every replica within a second)', auth: 'workspace' },
+  { method: 'get', path: '/api/v1/keys/{id}/guardrails', summary: 'One key\u2019s guardrail policy (its credit limit included)', auth: 'workspace' },
+  { method: 'put', path: '/api/v1/keys/{id}/guardrails', summary: 'Replace one key\u2019s guardrail policy (owners, management keys)', auth: 'workspace', body: GuardrailPolicySchema },
   { method: 'get', path: '/api/v1/guardrails/workspace', summary: 'The workspace guardrail policy', auth: 'workspace' },
   { method: 'put', path: '/api/v1/guardrails/workspace', summary: 'Replace the workspace guardrail policy (owners, management keys)', auth: 'workspace', body: GuardrailPolicySchema },
+  { method: 'get', path: '/api/v1/workspace/settings', summary: 'Workspace settings: content logging (off by default)', auth: 'workspace' },
+  { method: 'put', path: '/api/v1/workspace/settings', summary: 'Replace the workspace settings: opt in to storing prompts and completions, per-key opt-outs (owners, management keys)', auth: 'workspace', body: WorkspaceSettingsSchema },
   { method: 'get', path: '/api/v1/credits', summary: 'Credits of the workspace', auth: 'workspace' },
   { method: 'get', path: '/api/v1/balance', summary: 'Posted, pending and available balance', auth: 'workspace' },
   { method: 'get', path: '/api/v1/transactions', summary: 'Ledger statement of the credit account', auth: 'workspace', query: TransactionsQuerySchema },

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { LedgerClient } from '../metering/ledger.client';
+import { AgentPaymentsLedgerClient } from './agent-payments-ledger.client';
 import { AgentPaymentsService } from './agent-payments.service';
 
 const ProbeBodySchema = z.looseObject({ worst_case_micros: z.string().regex(/^\d{1,12}$/) });
@@ -15,7 +15,7 @@ const ProbeBodySchema = z.looseObject({ worst_case_micros: z.string().regex(/^\d
 export class AgentPaymentsProbeController {
   constructor(
     private readonly payments: AgentPaymentsService,
-    private readonly ledger: LedgerClient,
+    private readonly ledger: AgentPaymentsLedgerClient,
   ) {}
 
   @Post('v1/agent-payments/probe')
@@ -25,7 +25,7 @@ export class AgentPaymentsProbeController {
     if (!parsed.success) throw new AppError('invalid_request', 'Body must be a JSON object with worst_case_micros (decimal string).');
     const key = await this.payments.authenticate(request, reply);
     if (!key) return this.payments.challenge(request, reply, BigInt(parsed.data.worst_case_micros));
-    const balance = await this.ledger.balance(key.workspaceId);
-    return { workspace_id: key.workspaceId, api_key_id: key.apiKeyId, available_micros: balance.availableMicros.toString() };
+    const available = await this.ledger.availableMicros(key.workspaceId);
+    return { workspace_id: key.workspaceId, api_key_id: key.apiKeyId, available_micros: available.toString() };
   }
 }

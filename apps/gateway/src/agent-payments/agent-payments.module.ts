@@ -3,10 +3,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { WorkspaceEntity } from '../management/workspace.entity';
-import { LedgerClient } from '../metering/ledger.client';
 import { AgentPaymentsLedgerClient } from './agent-payments-ledger.client';
 import { AgentPaymentsProbeController } from './agent-payments-probe.controller';
 import { AgentPaymentsService } from './agent-payments.service';
+import { AgentRefundsController } from './agent-refunds.controller';
+import { AgentRefundsService } from './agent-refunds.service';
 import { ChainPaymentsClient } from './chain-payments.client';
 import { PayerWorkspacesRepository } from './payer-workspaces.repository';
 import { PaymentReplayStore } from './payment-replay.store';
@@ -18,7 +19,7 @@ export class AgentPaymentsModule {
     return {
       module: AgentPaymentsModule,
       imports: [TypeOrmModule.forFeature([WorkspaceEntity, ApiKeyEntity])],
-      controllers: env.AGENT_PAYMENTS_PROBE_ROUTE ? [AgentPaymentsProbeController] : [],
+      controllers: [AgentRefundsController, ...(env.AGENT_PAYMENTS_PROBE_ROUTE ? [AgentPaymentsProbeController] : [])],
       providers: [
         { provide: GATEWAY_ENV, useValue: env },
         PaymentReplayStore,
@@ -26,7 +27,7 @@ export class AgentPaymentsModule {
         AgentPaymentsLedgerClient,
         PayerWorkspacesRepository,
         AgentPaymentsService,
-        LedgerClient,
+        AgentRefundsService,
       ],
       exports: [AgentPaymentsService],
     };

@@ -2,9 +2,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { PaymentRejectionReason } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
-import type { TokenAsset } from '@switchyard/money';
+import { baseUnitsToMicros, type TokenAsset } from '@switchyard/money';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { getAddress, type Hex, keccak256 } from 'viem';
+import { formatUnits, getAddress, type Hex, isAddressEqual, keccak256, recoverMessageAddress } from 'viem';
 import type { AuthenticatedKey } from '../auth/api-key-auth.service';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { AgentPaymentsLedgerClient } from './agent-payments-ledger.client';
@@ -12,10 +12,12 @@ import { ChainPaymentsClient } from './chain-payments.client';
 import { PayerWorkspacesRepository } from './payer-workspaces.repository';
 import { chargeBaseUnits, splitPayment } from './payment-amount';
 import { authorizationValues, bodyDigest, readPaymentAuthorization } from './payment-auth.codec';
-import { type ChargeTerms, checkCredential, encodeReceipt, issueChallenge, problemBody, type ProblemType } from './payment-challenge';
+import { balanceMessage, type ChargeTerms, checkCredential, type CredentialCheck, encodeReceipt, issueChallenge, problemBody, type ProblemType } from './payment-challenge';
 import { PaymentReplayStore } from './payment-replay.store';
+import { encodeX402Header, type X402Offer, x402PaymentRequired } from './x402-offer';
 
-type PaymentRequest = Pick<FastifyRequest, 'headers' | 'body'> & { raw: Pick<FastifyRequest['raw'], 'rawHeaders'> };
+type PaymentRequest = Pick<FastifyRequest, 'headers' | 'body'> & Partial<Pick<FastifyRequest, 'url' | 'protocol'>> & { raw: Pick<FastifyRequest['raw'], 'rawHeaders'> };
+type AcceptedCheck = Extract<CredentialCheck, { ok: true }>;
 
 /** Amount reservations tried before a challenge goes out with a possibly shared amount (logged). */
 const AMOUNT_RESERVE_ATTEMPTS = 5;
@@ -40,6 +42,7 @@ export class AgentPaymentsService {
   private readonly logger = new Logger(AgentPaymentsService.name);
   private readonly terms?: ChargeTerms;
   private readonly asset?: TokenAsset;
+  private readonly x402?: X402Offer;
   /** Why a presented credential failed, for the fresh challenge the pipeline asks for next. */
   private readonly failures = new WeakMap<object, Failure>();
 
@@ -64,6 +67,16 @@ export class AgentPaymentsService {
       symbol: env.AGENT_PAYMENTS_TOKEN_SYMBOL,
     };
     this.asset = { chainId: env.AGENT_PAYMENTS_CHAIN_ID, tokenAddress: currency, decimals: env.AGENT_PAYMENTS_TOKEN_DECIMALS, symbol: env.AGENT_PAYMENTS_TOKEN_SYMBOL };
+    if (env.AGENT_PAYMENTS_X402_ASSET) {
+      this.x402 = {
+        chainId: env.AGENT_PAYMENTS_CHAIN_ID,
+        asset: getAddress(env.AGENT_PAYMENTS_X402_ASSET),
+        payTo: getAddress(env.AGENT_PAYMENTS_X402_PAY_TO ?? env.AGENT_PAYMENTS_RECIPIENT),
+        decimals: env.AGENT_PAYMENTS_X402_DECIMALS,
+        domainName: env.AGENT_PAYMENTS_X402_DOMAIN_NAME,
+        domainVersion: env.AGENT_PAYMENTS_X402_DOMAIN_VERSION,
+      };
+    }
   }
 
   get enabled(): boolean {
@@ -97,12 +110,24 @@ export class AgentPaymentsService {
     }
     const issued = issueChallenge(
       terms,
-      { amountBaseUnits, digest: bodyDigest(httpRequest.body), nowMs: Date.now(), ttlMs, externalId: `req_${randomBytes(12).toString('base64url')}`, description: 'switchyard request' },
+      { amountBaseUnits, digest: bodyDigest(httpRequest.body), nowMs: Date.now(), ttlMs, externalId: `req_${randomBytes(12).toString('base64url')}`, description: 'switchyard request', worstCaseMicros },
       this.env.AGENT_PAYMENTS_SECRET,
     );
     const failure = this.failures.get(httpRequest) ?? { problem: 'payment-required' as const, detail: 'This request needs a payment (or an API key).' };
     const body = problemBody(failure.problem, failure.detail, issued, terms);
-    reply.code(402).header('WWW-Authenticate', issued.header).header('Cache-Control', 'no-store').header('Content-Type', 'application/problem+json').send(JSON.stringify(body));
+    reply.code(402).header('WWW-Authenticate', issued.header).header('Cache-Control', 'no-store').header('Content-Type', 'application/problem+json');
+    if (this.x402) {
+      const host = typeof httpRequest.headers.host === 'string' ? httpRequest.headers.host : terms.realm;
+      const offer = x402PaymentRequired(this.x402, {
+        worstCaseMicros,
+        feeBasisPoints: this.env.AGENT_PAYMENTS_FEE_BASIS_POINTS,
+        resourceUrl: `${httpRequest.protocol ?? 'https'}://${host}${httpRequest.url ?? '/'}`,
+        description: 'switchyard request',
+        maxTimeoutSeconds: Math.ceil(ttlMs / 1000),
+      });
+      reply.header('PAYMENT-REQUIRED', encodeX402Header(offer));
+    }
+    reply.send(JSON.stringify(body));
     await reply; // sent before the error filter runs, which then leaves the reply alone
     throw new AppError('payment_required', body.detail);
   }
@@ -121,23 +146,27 @@ export class AgentPaymentsService {
     if (read.kind === 'none' || read.kind === 'other') return undefined;
     if (read.kind === 'malformed') return this.fail(httpRequest, 'malformed-credential', read.detail);
     const nowMs = Date.now();
-    const check = checkCredential(read.credential, { terms, secret, nowMs, digest: bodyDigest(httpRequest.body) });
+    // Expired challenges still get their on-chain payment booked (to the payer's balance), never served.
+    const check = checkCredential(read.credential, { terms, secret, nowMs, digest: bodyDigest(httpRequest.body), allowExpired: true });
     if (!check.ok) return this.fail(httpRequest, check.problem, check.detail);
+    if (check.proof.type === 'balance') return this.fromBalance(httpRequest, reply, check, check.proof.signature);
+    const expiredAt = check.expired ? `The challenge expired at ${new Date(check.expiresAtMs).toISOString()}` : undefined;
 
     const waitMs = this.env.AGENT_PAYMENTS_SETTLE_WAIT_MS;
     const claim = await this.replay.claimChallenge(check.challengeId, waitMs + CLAIM_MARGIN_MS);
     if (claim === 'settled') return this.fail(httpRequest, 'invalid-challenge', 'This challenge was already paid and used; pay the fresh one.');
     if (claim === 'in_use') return this.fail(httpRequest, 'invalid-challenge', 'A credential for this challenge is being settled right now.');
-    const txHash = check.proof.type === 'transaction' ? keccak256(check.proof.signedTransaction as Hex) : check.proof.txHash;
+    const proof = check.proof;
+    const txHash = proof.type === 'transaction' ? keccak256(proof.signedTransaction as Hex) : proof.txHash;
     try {
       // Before broadcasting: nobody who sees it in the mempool can present it for another challenge.
-      const proof = await this.replay.claimProof(terms.chainId, txHash, check.challengeId, 2 * this.env.AGENT_PAYMENTS_CHALLENGE_TTL_MS + waitMs + CLAIM_MARGIN_MS);
-      if (proof === 'taken') {
+      const proofClaim = await this.replay.claimProof(terms.chainId, txHash, check.challengeId, 2 * this.env.AGENT_PAYMENTS_CHALLENGE_TTL_MS + waitMs + CLAIM_MARGIN_MS);
+      if (proofClaim === 'taken') {
         await this.replay.releaseChallenge(check.challengeId);
         return this.fail(httpRequest, 'verification-failed', 'This transaction was already presented for another challenge.');
       }
       const result = await this.chain.settle({
-        proof: check.proof,
+        proof,
         chainId: terms.chainId,
         token: terms.currency,
         recipient: terms.recipient,
@@ -146,26 +175,41 @@ export class AgentPaymentsService {
         source: check.source,
         finality: this.env.AGENT_PAYMENTS_FINALITY,
         waitMs,
+        // A signed transfer for an expired challenge is never sent by us (the agent keeps its money).
+        broadcast: !check.expired,
       });
       if (result.status === 'pending') {
         await this.replay.releaseChallenge(check.challengeId);
+        if (expiredAt) return this.fail(httpRequest, 'payment-expired', `${expiredAt}. Transaction ${result.txHash} is not final yet; present the same credential again later and it is credited to your balance.`);
         return this.fail(httpRequest, 'verification-failed', `Transaction ${result.txHash} is not final yet; retry with the same credential.`);
       }
       if (result.status === 'rejected') {
         await this.replay.releaseProof(terms.chainId, txHash, check.challengeId);
         await this.replay.releaseChallenge(check.challengeId);
+        if (expiredAt && proof.type === 'transaction' && result.reason === 'not_found') return this.fail(httpRequest, 'payment-expired', `${expiredAt}; your signed transfer was not broadcast. Pay the fresh one.`);
         return this.fail(httpRequest, INSUFFICIENT.has(result.reason) ? 'payment-insufficient' : 'verification-failed', `${result.reason}: ${result.detail}`);
       }
       const payment = { ...result.payment, amountBaseUnits: BigInt(result.payment.amountBaseUnits) };
       const payer = await this.payers.ensure(terms.chainId, getAddress(payment.from));
       await this.ledger.openAccounts(payer.workspaceId);
       const booked = await this.ledger.book(payer.workspaceId, payment, splitPayment(payment.amountBaseUnits, this.env.AGENT_PAYMENTS_FEE_BASIS_POINTS, asset), check.challengeId);
-      if (booked === 'exists' && proof === 'claimed') {
+      if (booked === 'exists' && proofClaim === 'claimed') {
         // Booked before under another challenge and our replay state was lost: the ledger's journal says "once".
         await this.replay.releaseChallenge(check.challengeId);
         return this.fail(httpRequest, 'verification-failed', 'This payment was already used.');
       }
-      await this.replay.markSettled(check.challengeId, Math.max(0, check.expiresAtMs - nowMs) + waitMs + CLAIM_MARGIN_MS);
+      await this.replay.markSettled(check.challengeId, Math.max(0, check.expiresAtMs - nowMs) + this.env.AGENT_PAYMENTS_CHALLENGE_TTL_MS + waitMs + CLAIM_MARGIN_MS);
+      await this.replay.touchPayer(terms.chainId, payment.from, this.env.AGENT_PAYMENTS_REFUND_IDLE_MS);
+      if (expiredAt) {
+        // A late payment: booked to the payer's balance (spendable with a `balance` credential, refundable), not served.
+        this.logger.log({ challengeId: check.challengeId, workspaceId: payer.workspaceId, txHash: payment.txHash, amountBaseUnits: payment.amountBaseUnits.toString(), booked }, 'late agent payment booked to the payer balance');
+        return this.fail(
+          httpRequest,
+          'payment-expired',
+          `${expiredAt}. Your payment ${payment.txHash} of ${formatUnits(payment.amountBaseUnits, asset.decimals)} ${asset.symbol} was credited to the balance of ${getAddress(payment.from)}: ` +
+            'pay the fresh challenge from it with a "balance" credential, or ask for a refund.',
+        );
+      }
       // A valid payment that policy rejects: 403 without a challenge (the amount stays credited to the address).
       if (payer.revoked) throw new AppError('forbidden', 'Requests paid from this address are not accepted here; the payment was credited to its balance.');
       this.logger.log({ challengeId: check.challengeId, workspaceId: payer.workspaceId, txHash: payment.txHash, amountBaseUnits: payment.amountBaseUnits.toString(), booked }, 'agent payment booked');
@@ -176,6 +220,48 @@ export class AgentPaymentsService {
     } catch (error) {
       // Outage mid-way: nothing final happened to the challenge, so the same credential can be retried.
       await this.replay.releaseChallenge(check.challengeId).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * A `balance` credential: the `source` address signed balanceMessage(realm, challenge id) (EIP-191), and its payer
+   * workspace's available balance covers the challenge's worst case. Nothing moves on chain; the request then holds
+   * and captures on that workspace like any other. Single use like every challenge.
+   */
+  private async fromBalance(httpRequest: PaymentRequest, reply: FastifyReply, check: AcceptedCheck, signature: string): Promise<AuthenticatedKey | undefined> {
+    const terms = this.terms!;
+    const asset = this.asset!;
+    const address = getAddress(check.source!);
+    let signer: string;
+    try {
+      signer = await recoverMessageAddress({ message: balanceMessage(terms.realm, check.challengeId), signature: signature as Hex });
+    } catch {
+      return this.fail(httpRequest, 'verification-failed', 'The balance signature cannot be recovered.');
+    }
+    if (!isAddressEqual(signer as Hex, address)) return this.fail(httpRequest, 'verification-failed', 'The balance signature is not from the credential source.');
+    const claim = await this.replay.claimChallenge(check.challengeId, Math.max(0, check.expiresAtMs - Date.now()) + CLAIM_MARGIN_MS);
+    if (claim === 'settled') return this.fail(httpRequest, 'invalid-challenge', 'This challenge was already paid and used; pay the fresh one.');
+    if (claim === 'in_use') return this.fail(httpRequest, 'invalid-challenge', 'A credential for this challenge is being settled right now.');
+    try {
+      const identity = this.payers.identity(terms.chainId, address);
+      const required = check.worstCaseMicros ?? baseUnitsToMicros(check.amountBaseUnits, asset, 'ceil');
+      const available = await this.ledger.availableMicros(identity.workspaceId);
+      if (available < required) {
+        await this.replay.releaseChallenge(check.challengeId);
+        return this.fail(httpRequest, 'payment-insufficient', `The balance of ${address} is ${available} micro-USD; this request needs up to ${required}. Pay on chain instead.`);
+      }
+      const payer = await this.payers.ensure(terms.chainId, address);
+      await this.replay.markSettled(check.challengeId, Math.max(0, check.expiresAtMs - Date.now()) + CLAIM_MARGIN_MS);
+      await this.replay.touchPayer(terms.chainId, address, this.env.AGENT_PAYMENTS_REFUND_IDLE_MS);
+      if (payer.revoked) throw new AppError('forbidden', 'Requests paid from this address are not accepted here.');
+      this.logger.log({ challengeId: check.challengeId, workspaceId: payer.workspaceId, availableMicros: available.toString(), requiredMicros: required.toString() }, 'agent request paid from balance');
+      reply
+        .header('Payment-Receipt', encodeReceipt({ challengeId: check.challengeId, reference: `balance:did:pkh:eip155:${terms.chainId}:${address}`, timestampMs: Date.now(), chainId: terms.chainId, externalId: check.externalId }))
+        .header('Cache-Control', 'private');
+      return { apiKeyId: payer.apiKeyId, workspaceId: payer.workspaceId };
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'forbidden')) await this.replay.releaseChallenge(check.challengeId).catch(() => undefined);
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ChainPaymentSettle, type CommandRequestInput, type CommandResponse } from '@switchyard/contracts';
+import { ChainPaymentPayout, ChainPaymentSettle, type CommandRequestInput, type CommandResponse } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { NatsBus } from '@switchyard/nats';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
@@ -21,6 +21,19 @@ export class ChainPaymentsClient {
     } catch (error) {
       if (error instanceof AppError && error.code !== 'internal') throw error;
       throw new AppError('service_unavailable', 'Payment verification is unavailable; retry with the same credential shortly.', { cause: error });
+    }
+  }
+
+  /**
+   * A refund from the operator's payout wallet. undefined when the chain-watcher did not answer in time: the payout
+   * may or may not have been sent, so the caller must not reverse its booking.
+   */
+  async payout(request: CommandRequestInput<typeof ChainPaymentPayout>): Promise<CommandResponse<typeof ChainPaymentPayout> | undefined> {
+    try {
+      return await this.bus.request(ChainPaymentPayout, request, { timeoutMs: request.waitMs + REPLY_MARGIN_MS });
+    } catch (error) {
+      if (error instanceof AppError && error.code !== 'internal' && error.code !== 'service_unavailable') throw error;
+      return undefined;
     }
   }
 }

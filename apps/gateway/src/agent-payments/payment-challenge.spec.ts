@@ -1,5 +1,5 @@
 import { base64UrlEncode, bodyDigest, decodeJsonParam, parsePaymentChallenge } from './payment-auth.codec';
-import { type ChargeTerms, checkCredential, encodeReceipt, issueChallenge, problemBody } from './payment-challenge';
+import { balanceMessage, type ChargeTerms, checkCredential, encodeReceipt, issueChallenge, problemBody } from './payment-challenge';
 
 const terms: ChargeTerms = {
   realm: 'gw.test',
@@ -95,5 +95,35 @@ describe('MPP evm/charge challenge', () => {
   it('encodes the receipt with the evm fields', () => {
     const receipt = JSON.parse(Buffer.from(encodeReceipt({ challengeId: 'c', reference: '0xab', timestampMs: NOW, chainId: 137, externalId: 'req_1' }), 'base64url').toString());
     expect(receipt).toEqual({ method: 'evm', challengeId: 'c', reference: '0xab', status: 'success', timestamp: '2026-11-22T03:00:00.400Z', chainId: 137, externalId: 'req_1' });
+  });
+});
+
+describe('balance credentials and late payments', () => {
+  const payer = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+  const sig = `0x${'11'.repeat(65)}`;
+
+  it('carries the worst case in the HMAC-bound opaque, and reads a balance payload with its source', () => {
+    const challenge = issue({ worstCaseMicros: 40_000n });
+    expect(decodeJsonParam(parsePaymentChallenge(challenge.header)!.opaque)).toEqual({ iat: String(Math.floor(NOW / 1000)), wc: '40000' });
+    const result = check(credentialFor(challenge.header, { type: 'balance', signature: sig }, { source: `did:pkh:eip155:137:${payer}` }));
+    expect(result).toMatchObject({ ok: true, worstCaseMicros: 40_000n, proof: { type: 'balance', signature: sig }, source: payer, expired: false });
+  });
+
+  it('a balance payload without a source is malformed', () => {
+    expect(check(credentialFor(issue().header, { type: 'balance', signature: sig }))).toMatchObject({ ok: false, problem: 'malformed-credential' });
+  });
+
+  it('allowExpired: an expired on-chain proof is still read (to book it), an expired balance credential is not', () => {
+    const header = issue().header;
+    const late = { terms, secret: SECRET, nowMs: NOW + 400_000, digest: bodyDigest(body), allowExpired: true };
+    expect(checkCredential(credentialFor(header), late)).toMatchObject({ ok: true, expired: true });
+    expect(checkCredential(credentialFor(header), { ...late, allowExpired: false })).toMatchObject({ ok: false, problem: 'payment-expired' });
+    expect(checkCredential(credentialFor(header, { type: 'balance', signature: sig }, { source: `did:pkh:eip155:137:${payer}` }), late)).toMatchObject({ ok: false, problem: 'payment-expired' });
+  });
+
+  it('the problem body names the message to sign for a balance credential', () => {
+    const challenge = issue();
+    expect(problemBody('payment-required', 'pay', challenge, terms).balanceMessage).toBe(balanceMessage('gw.test', challenge.id));
+    expect(balanceMessage('gw.test', 'abc')).toBe('Switchyard agent payment from balance\nrealm: gw.test\nchallenge: abc');
   });
 });

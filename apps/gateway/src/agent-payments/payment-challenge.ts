@@ -53,6 +53,7 @@ export interface IssuedChallenge {
   description?: string;
   amountBaseUnits: bigint;
   issuedAtSeconds: number;
+  worstCaseMicros?: bigint;
   /** The `WWW-Authenticate` value. */
   header: string;
 }
@@ -73,7 +74,8 @@ export const ChargeRequestSchema = z.object({
   }),
 });
 
-const OpaqueSchema = z.object({ iat: z.string().regex(/^\d{1,12}$/) });
+/** `iat`: issue time (unix seconds); `wc`: the request's worst-case cost in micro-USD (what a balance credential must cover). */
+const OpaqueSchema = z.object({ iat: z.string().regex(/^\d{1,12}$/), wc: z.string().regex(/^\d{1,15}$/).optional() });
 
 export const EchoedChallengeSchema = z.object({
   id: z.string().min(1).max(100),
@@ -94,13 +96,15 @@ export const PaymentCredentialSchema = z.object({
   payload: z.discriminatedUnion('type', [
     z.object({ type: z.literal('transaction'), signature: Hex }),
     z.object({ type: z.literal('hash'), hash: z.string().regex(/^0x[0-9a-fA-F]{64}$/) }),
+    /** Switchyard extension: pay from the `source` address's leftover balance; EIP-191 signature of balanceMessage(). */
+    z.object({ type: z.literal('balance'), signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/) }),
   ]),
 });
 export type PaymentCredential = z.output<typeof PaymentCredentialSchema>;
 
 export function issueChallenge(
   terms: ChargeTerms,
-  input: { amountBaseUnits: bigint; digest?: string; nowMs: number; ttlMs: number; externalId: string; description?: string },
+  input: { amountBaseUnits: bigint; digest?: string; nowMs: number; ttlMs: number; externalId: string; description?: string; worstCaseMicros?: bigint },
   secret: string,
 ): IssuedChallenge {
   const issuedAtSeconds = Math.floor(input.nowMs / 1000);
@@ -113,7 +117,7 @@ export function issueChallenge(
     externalId: input.externalId,
     methodDetails: { chainId: terms.chainId, decimals: terms.decimals, credentialTypes: [...CREDENTIAL_TYPES] },
   });
-  const opaque = encodeJsonParam({ iat: String(issuedAtSeconds) });
+  const opaque = encodeJsonParam({ iat: String(issuedAtSeconds), wc: input.worstCaseMicros?.toString() });
   const binding: ChallengeBinding = { realm: terms.realm, method: PAYMENT_METHOD, intent: PAYMENT_INTENT, request, expires, digest: input.digest, opaque };
   const id = challengeId(binding, secret);
   const header = formatPaymentChallenge([
@@ -127,7 +131,7 @@ export function issueChallenge(
     ['opaque', opaque],
     ['request', request],
   ]);
-  return { id, realm: terms.realm, method: PAYMENT_METHOD, intent: PAYMENT_INTENT, request, expires, digest: input.digest, opaque, description: input.description, amountBaseUnits: input.amountBaseUnits, issuedAtSeconds, header };
+  return { id, realm: terms.realm, method: PAYMENT_METHOD, intent: PAYMENT_INTENT, request, expires, digest: input.digest, opaque, description: input.description, amountBaseUnits: input.amountBaseUnits, issuedAtSeconds, worstCaseMicros: input.worstCaseMicros, header };
 }
 
 export type CredentialCheck =
@@ -137,8 +141,12 @@ export type CredentialCheck =
       amountBaseUnits: bigint;
       issuedAtSeconds: number;
       expiresAtMs: number;
+      /** Only with `allowExpired`: the challenge is past its expiry (a late payment, booked but never served). */
+      expired: boolean;
+      /** The worst-case cost the challenge was issued for (micro-USD), when it says. */
+      worstCaseMicros?: bigint;
       externalId?: string;
-      proof: { type: 'transaction'; signedTransaction: string } | { type: 'hash'; txHash: string };
+      proof: { type: 'transaction'; signedTransaction: string } | { type: 'hash'; txHash: string } | { type: 'balance'; signature: string };
       /** The payer named by `source` (`did:pkh:eip155:<chainId>:<address>`), when given. */
       source?: string;
     }
@@ -150,7 +158,7 @@ const DID_PKH = /^did:pkh:eip155:(\d{1,12}):(0x[0-9a-fA-F]{40})$/;
  * Decodes `Authorization: Payment <credential>` and checks the challenge it echoes: our realm, method and intent,
  * the HMAC id (no field was changed), not expired, bound to this request's body, our chain, token and recipient.
  */
-export function checkCredential(credential: string, context: { terms: ChargeTerms; secret: string; nowMs: number; digest?: string }): CredentialCheck {
+export function checkCredential(credential: string, context: { terms: ChargeTerms; secret: string; nowMs: number; digest?: string; allowExpired?: boolean }): CredentialCheck {
   const bytes = base64UrlDecode(credential);
   let json: unknown;
   try {
@@ -159,7 +167,9 @@ export function checkCredential(credential: string, context: { terms: ChargeTerm
     json = undefined;
   }
   const parsed = PaymentCredentialSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, problem: 'malformed-credential', detail: 'The credential is not base64url JSON {challenge, payload:{type:"transaction",signature}|{type:"hash",hash}}.' };
+  if (!parsed.success) {
+    return { ok: false, problem: 'malformed-credential', detail: 'The credential is not base64url JSON {challenge, payload:{type:"transaction",signature}|{type:"hash",hash}|{type:"balance",signature}}.' };
+  }
   const { challenge, payload, source } = parsed.data;
   const { terms } = context;
   const fail = (problem: ProblemType, detail: string): CredentialCheck => ({ ok: false, problem, detail, challengeId: challenge.id });
@@ -171,7 +181,9 @@ export function checkCredential(credential: string, context: { terms: ChargeTerm
   // From here on every field is ours, unaltered.
   const expiresAtMs = challenge.expires ? Date.parse(challenge.expires) : Number.NaN;
   if (!Number.isFinite(expiresAtMs)) return fail('invalid-challenge', 'The challenge has no expiry.');
-  if (context.nowMs >= expiresAtMs) return fail('payment-expired', `The challenge expired at ${challenge.expires}; pay the fresh one.`);
+  const expired = context.nowMs >= expiresAtMs;
+  // A balance credential moves no money on chain: expired means expired.
+  if (expired && (!context.allowExpired || payload.type === 'balance')) return fail('payment-expired', `The challenge expired at ${challenge.expires}; pay the fresh one.`);
   if (challenge.digest !== context.digest) return fail('invalid-challenge', 'The challenge was issued for a different request body.');
   const request = ChargeRequestSchema.safeParse(decodeJsonParam(challenge.request));
   const opaque = OpaqueSchema.safeParse(challenge.opaque ? decodeJsonParam(challenge.opaque) : undefined);
@@ -186,14 +198,22 @@ export function checkCredential(credential: string, context: { terms: ChargeTerm
     if (!did || Number(did[1]) !== terms.chainId) return fail('malformed-credential', `source must be did:pkh:eip155:${terms.chainId}:<address>.`);
     payer = did[2];
   }
+  if (payload.type === 'balance' && payer === undefined) return fail('malformed-credential', `A balance credential needs source did:pkh:eip155:${terms.chainId}:<address>.`);
   return {
     ok: true,
     challengeId: challenge.id,
     amountBaseUnits: BigInt(charge.amount),
     issuedAtSeconds: Number(opaque.data.iat),
     expiresAtMs,
+    expired,
+    worstCaseMicros: opaque.data.wc !== undefined ? BigInt(opaque.data.wc) : undefined,
     externalId: charge.externalId,
-    proof: payload.type === 'transaction' ? { type: 'transaction', signedTransaction: payload.signature } : { type: 'hash', txHash: payload.hash.toLowerCase() },
+    proof:
+      payload.type === 'transaction'
+        ? { type: 'transaction', signedTransaction: payload.signature }
+        : payload.type === 'hash'
+          ? { type: 'hash', txHash: payload.hash.toLowerCase() }
+          : { type: 'balance', signature: payload.signature },
     source: payer,
   };
 }
@@ -211,11 +231,15 @@ export function problemBody(problem: ProblemType, detail: string, challenge: Iss
     recipient: terms.recipient,
     chainId: terms.chainId,
     expires: challenge.expires,
+    /** Sign this (EIP-191) for a `balance` credential: pay this challenge from your address's leftover balance. */
+    balanceMessage: balanceMessage(terms.realm, challenge.id),
     instructions:
       `Pay exactly ${formatUnits(challenge.amountBaseUnits, terms.decimals)} ${terms.symbol} (${challenge.amountBaseUnits} base units) to ${terms.recipient} on chain ${terms.chainId} ` +
       `(token ${terms.currency}), then repeat this request with the same body and "Authorization: Payment <credential>": base64url JSON ` +
       `{"challenge":{…the WWW-Authenticate parameters…},"payload":{"type":"transaction","signature":"0x<signed transfer>"}} (we broadcast it) ` +
-      `or {"type":"hash","hash":"0x<tx hash>"} (you broadcast it). Anything above the actual cost stays as your address's balance.`,
+      `or {"type":"hash","hash":"0x<tx hash>"} (you broadcast it). Anything above the actual cost stays as your address's balance. ` +
+      `To pay from that balance instead, send {"type":"balance","signature":"0x<EIP-191 signature of the balance message>"} with ` +
+      `"source":"did:pkh:eip155:${terms.chainId}:<your address>"; the message is "${balanceMessage(terms.realm, challenge.id).replace(/\n/g, '\\n')}".`,
   };
 }
 
@@ -232,4 +256,17 @@ export function encodeReceipt(receipt: { challengeId: string; reference: string;
       ...(receipt.externalId ? { externalId: receipt.externalId } : {}),
     }),
   ).toString('base64url');
+}
+
+/**
+ * What a payer signs (EIP-191 personal_sign) to pay a challenge from its leftover balance: the challenge id binds
+ * amount, body digest, expiry and realm (it is their HMAC), so the signature is good for this one request only.
+ */
+export function balanceMessage(realm: string, challengeId: string): string {
+  return `Switchyard agent payment from balance\nrealm: ${realm}\nchallenge: ${challengeId}`;
+}
+
+/** What a payer signs (EIP-191) to ask for its leftover balance back; `issued` (RFC 3339) bounds its life. */
+export function refundMessage(realm: string, chainId: number, address: string, issued: string): string {
+  return `Switchyard agent payment refund\nrealm: ${realm}\nchain: ${chainId}\naddress: ${address}\nissued: ${issued}`;
 }

@@ -52,6 +52,21 @@ export class PaymentReplayStore {
     return (await this.guard(() => this.redis.set(`${PREFIX}amt:${chainId}:${amountBaseUnits}`, '1', 'PX', Math.max(1, ttlMs), 'NX'))) === 'OK';
   }
 
+  /** A payer address was active (paid or spent): remembered for the `automatic` refund sweep, idle after `idleMs`. */
+  async touchPayer(chainId: number, address: string, idleMs: number): Promise<void> {
+    const member = address.toLowerCase();
+    await this.guard(() => this.redis.sadd(`${PREFIX}payers:${chainId}`, member));
+    if (idleMs > 0) await this.guard(() => this.redis.set(`${PREFIX}seen:${chainId}:${member}`, '1', 'PX', idleMs));
+  }
+
+  /** Payer addresses not active for their idle period (checksummed by the caller). */
+  async idlePayers(chainId: number): Promise<string[]> {
+    const members = await this.guard(() => this.redis.smembers(`${PREFIX}payers:${chainId}`));
+    const idle: string[] = [];
+    for (const member of members) if ((await this.guard(() => this.redis.exists(`${PREFIX}seen:${chainId}:${member}`))) === 0) idle.push(member);
+    return idle;
+  }
+
   private async guard<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();

@@ -34,7 +34,11 @@ export function extractApiKey(request: Pick<FastifyRequest, 'headers' | 'query'>
   return undefined;
 }
 
-/** key hash → workspace, through the in-process map, then Redis, then Postgres. Raw keys are never compared. */
+/**
+ * key hash → workspace, through the in-process map, then Redis, then Postgres. Raw keys are never compared, so no
+ * constant-time compare is needed: a lookup's timing can at most reveal something about the SHA-256 of a guess, and
+ * a hash of 256 random bits tells nothing about a key that hashes near it.
+ */
 @Injectable()
 export class ApiKeyAuthService {
   constructor(

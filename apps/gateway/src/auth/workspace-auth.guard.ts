@@ -41,7 +41,7 @@ export class WorkspaceAuthGuard implements CanActivate {
 }
 
 /** The Origin (or, without one, the Referer) names this host. */
-function sameOrigin(request: FastifyRequest): boolean {
+export function sameOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin ?? request.headers.referer;
   if (typeof origin !== 'string') return false;
   try {

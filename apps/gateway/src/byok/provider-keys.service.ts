@@ -11,6 +11,7 @@ import { ProviderKeysRepository } from './provider-keys.repository';
 
 const CACHE_TTL_MS = 5_000;
 const CACHE_ENTRIES_MAX = 10_000;
+const NO_PROVIDERS: ReadonlySet<string> = new Set();
 
 interface WorkspaceKey {
   apiKey: string;
@@ -49,8 +50,8 @@ export class ProviderKeysService {
 
   async save(workspaceId: string, providerId: string, apiKey: string, allowOperatorFallback: boolean): Promise<ProviderKeyView> {
     const cipher = this.requireCipher();
-    if (!this.providers.get(providerId)?.withApiKey(apiKey)) {
-      throw new AppError('invalid_request', `Provider '${providerId.slice(0, 64)}' is not enabled on this gateway or takes no key.`, { param: 'provider' });
+    if (!this.providers.withOwnKey(providerId, apiKey)) {
+      throw new AppError('invalid_request', `Provider '${providerId.slice(0, 64)}' is not available on this gateway or takes no key.`, { param: 'provider' });
     }
     await this.repository.put({ workspaceId, providerId, ciphertext: cipher.encrypt(apiKey, associated(workspaceId, providerId)), keyHint: apiKey.slice(-4), allowOperatorFallback });
     this.cache.delete(workspaceId);
@@ -69,21 +70,31 @@ export class ProviderKeysService {
     this.cache.delete(workspaceId);
   }
 
+  /** The providers the workspace stored its own key for (routing offers own-key-only providers to it only). */
+  async providersWithKeys(workspaceId: string): Promise<ReadonlySet<string>> {
+    if (!this.cipher) return NO_PROVIDERS;
+    const keys = await this.keysOf(workspaceId);
+    return keys.size === 0 ? NO_PROVIDERS : new Set(keys.keys());
+  }
+
   /**
    * The candidates with the workspace's own keys first: a provider it has a key for is tried with that key (at the
-   * fee), then with the operator's key only if the workspace allows it. Unchanged when it has none.
+   * fee), then with the operator's key only if the workspace allows it and the operator has one. Own-key-only providers
+   * are served with the workspace's key or not at all. Unchanged when it has no key.
    */
   async withWorkspaceKeys(workspaceId: string, candidates: PricedCandidate[]): Promise<ServingCandidate[]> {
     if (!this.cipher) return candidates;
     const keys = await this.keysOf(workspaceId);
-    if (keys.size === 0 || !candidates.some((c) => keys.has(c.providerId))) return candidates;
+    if (keys.size === 0 || !candidates.some((c) => keys.has(c.providerId))) return servable(candidates.filter((c) => !this.providers.isOwnKeyOnly(c.providerId)));
     const feeBasisPoints = await this.feeBasisPoints(workspaceId);
-    return candidates.flatMap((candidate): ServingCandidate[] => {
+    const serving = candidates.flatMap((candidate): ServingCandidate[] => {
       const own = keys.get(candidate.providerId);
-      if (!own) return [candidate];
+      const operatorServes = !this.providers.isOwnKeyOnly(candidate.providerId);
+      if (!own) return operatorServes ? [candidate] : [];
       const byok: ServingCandidate = { ...candidate, price: byokFeePrice(candidate.price, feeBasisPoints), byok: { apiKey: own.apiKey, feeBasisPoints } };
-      return own.allowOperatorFallback ? [byok, candidate] : [byok];
+      return own.allowOperatorFallback && operatorServes ? [byok, candidate] : [byok];
     });
+    return servable(serving);
   }
 
   private async keysOf(workspaceId: string): Promise<Map<string, WorkspaceKey>> {
@@ -115,6 +126,12 @@ export class ProviderKeysService {
     if (!this.cipher) throw new AppError('invalid_request', 'Bring-your-own-key is not configured on this gateway (BYOK_ENCRYPTION_KEY).');
     return this.cipher;
   }
+}
+
+/** Candidates left after own-key-only providers without the workspace's key went (a key deleted since routing): none → 404. */
+function servable<C extends PricedCandidate>(candidates: C[]): C[] {
+  if (candidates.length === 0) throw new AppError('model_not_found', 'No provider can serve this model for this workspace: it is served here only with the workspace’s own provider key.', { param: 'model' });
+  return candidates;
 }
 
 function associated(workspaceId: string, providerId: string): string {

@@ -5,6 +5,10 @@ import { notBilledReason } from '@switchyard/pricing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AgentPaymentsService } from '../agent-payments/agent-payments.service';
 import { ApiKeyAuthService, type AuthenticatedKey, extractApiKey } from '../auth/api-key-auth.service';
+import { looksLikeAccessToken } from '../accounts/session-token.codec';
+import { presentedCredential } from '../auth/credentials';
+import { SessionAuthService } from '../auth/session-auth.service';
+import { sameOrigin } from '../auth/workspace-auth.guard';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { CompletionPublisher, type RequestCompletedPayload } from '../metering/completion.publisher';
 import { type HoldExtras, type HoldPlan, outputTokensCoveredByHold, planHold, requestedOutputTokens } from '../metering/hold-sizing';
@@ -23,17 +27,40 @@ import { searchQuery, type WebSearchAsk, webSearchAsk } from '../plugins/web-sea
 import { WebSearchClient } from '../plugins/web-search/web-search.client';
 import type { WebSource } from '../plugins/web-search/web-source';
 import { SseResponse } from '../streaming/sse-response';
+import { RequestContentCapture } from '../metering/request-content.capture';
+import { WorkspaceSettingsService } from '../workspace-settings/workspace-settings.service';
+import { StreamSlotsStore } from '../streaming/stream-slots.store';
+import { SsrfGuard } from '../upstream/ssrf-guard';
+import { checkRequestLimits, userMediaUrls } from './request-limits';
 import type { ResponseSurface, ServedResponse } from './response-surface';
 import { decideRetry, sleepUnlessAborted } from './retry-policy';
 import { RouteCandidatesService, type RoutedRequest } from './route-candidates.service';
 
 type Attempt = RequestCompletedPayload['attempts'][number];
+
+/**
+ * Who pays for a completion: an inference key (or a paying agent's), or — on the chat surface only — a signed-in
+ * wallet's dashboard session (no key: usage is the workspace's, only workspace guardrails apply). `scopeId` names
+ * the caller for stream slots and the default rate limit: the key, or the wallet in its workspace.
+ */
+export interface CompletionCaller {
+  workspaceId: string;
+  apiKeyId: string | null;
+  scopeId: string;
+}
+
+export interface PipelineOptions {
+  /** Accept the dashboard's session cookie from this gateway's own pages (the Origin must name this host). */
+  sessionCookie?: boolean;
+}
+
+const fromKey = (key: AuthenticatedKey): CompletionCaller => ({ workspaceId: key.workspaceId, apiKeyId: key.apiKeyId, scopeId: key.apiKeyId });
 type Outcome = RequestCompletedPayload['outcome'];
 
 /** Everything known about one request after its hold was placed; becomes `gateway.request.completed`. */
 interface RequestState {
   requestId: string;
-  key: AuthenticatedKey;
+  key: CompletionCaller;
   request: ChatRequest;
   startedAt: Date;
   startedMs: number;
@@ -54,6 +81,10 @@ interface RequestState {
   route: RoutedRequest;
   /** What this request may spend: its hold (a pre-placed one can be larger), within the cost cap and budget. */
   spendableMicros: bigint;
+  /** The prompt and answer, collected only when the workspace opted in to content logging. */
+  content?: RequestContentCapture;
+  /** Publishes the completion now and waits for its ack (bounded): called before a served answer's last bytes go out. */
+  publishBeforeAnswer?: () => Promise<void>;
 }
 
 /** A signal that aborts `delayMs` after `signal` does. */
@@ -92,26 +123,35 @@ export class CompletionPipeline {
     private readonly guardrails: GuardrailsService,
     private readonly providerKeys: ProviderKeysService,
     private readonly agentPayments: AgentPaymentsService,
+    private readonly workspaceSettings: WorkspaceSettingsService,
+    private readonly ssrfGuard: SsrfGuard,
+    private readonly streamSlots: StreamSlotsStore,
+    private readonly sessions: SessionAuthService,
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {}
 
-  async handle(body: ChatRequest, surface: ResponseSurface, httpRequest: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async handle(body: ChatRequest, surface: ResponseSurface, httpRequest: FastifyRequest, reply: FastifyReply, options: PipelineOptions = {}): Promise<void> {
     const requestId = newRequestId();
     const startedAt = new Date();
     reply.header('x-request-id', requestId).header('x-switchyard-request-id', requestId).header('X-Generation-Id', requestId);
 
+    checkRequestLimits(body, { messagesMax: this.env.GATEWAY_MESSAGES_MAX, imageBytesMax: this.env.GATEWAY_IMAGE_BYTES_MAX });
     const searchAsk = webSearchAsk(body);
     if (searchAsk && !this.webSearch.isConfigured) throw new AppError('invalid_request', 'Web search is not configured on this gateway.', { param: 'plugins' });
     const routed = searchAsk ? { ...body, model: searchAsk.model } : body;
     const extras = searchAsk ? { promptTokens: searchContextTokensMax(searchAsk.maxResults), feeMicros: this.env.WEB_SEARCH_FEE_MICROS } : undefined;
-    const key = await this.authenticate(httpRequest, reply, routed, extras);
+    const key = (options.sessionCookie ? await this.sessionCaller(httpRequest) : undefined) ?? (await this.authenticate(httpRequest, reply, routed, extras));
+    // Before any counter or hold moves: a refused request changes nothing.
+    for (const { url, param } of userMediaUrls(routed)) await this.ssrfGuard.checkUrl(url, param);
+    if (body.stream) await this.takeStreamSlot(key, requestId, reply);
     const policies = await this.guardrails.policiesFor(key);
+    const content = (await this.workspaceSettings.storesContent({ workspaceId: key.workspaceId, apiKeyId: key.apiKeyId ?? key.scopeId })) ? new RequestContentCapture(this.env.CONTENT_LOGGING_BYTES_MAX, body.messages) : undefined;
     this.guardrails.checkRequestedModel(policies, routed.model);
-    const admission = await this.guardrails.admit(policies, key);
+    const admission = await this.guardrails.admit(policies, { ...key, rateScopeId: key.scopeId });
     if (admission.status) reply.headers(rateLimitHeaders(admission.status));
     if (admission.violation) throw admission.violation;
     const strategyHeader = httpRequest.headers['x-routing-strategy'];
-    const route = this.routes.route(routed, typeof strategyHeader === 'string' ? strategyHeader : undefined);
+    const route = this.routes.route(routed, typeof strategyHeader === 'string' ? strategyHeader : undefined, await this.providerKeys.providersWithKeys(key.workspaceId));
     const candidates = await this.providerKeys.withWorkspaceKeys(key.workspaceId, this.guardrails.allowedCandidates(policies, route.candidates));
     // The hold covers the search results' tokens (bounded) and the fee, so searching happens after it.
     const plan = this.planForCandidates(routed, candidates, extras);
@@ -125,7 +165,7 @@ export class CompletionPipeline {
         workspaceId: key.workspaceId,
         amountMicros: budget?.grantedMicros ?? capped,
         minAmountMicros: plan.minAmountMicros,
-        metadata: { apiKeyId: key.apiKeyId, requestedModel: body.model },
+        metadata: { ...(key.apiKeyId ? { apiKeyId: key.apiKeyId } : { caller: key.scopeId }), requestedModel: body.model },
       });
     } catch (error) {
       await this.guardrails.settle(policies, budget, 0n, 0).catch(() => undefined);
@@ -154,6 +194,7 @@ export class CompletionPipeline {
       budget,
       route,
       spendableMicros: minBigint(hold.heldMicros, budget?.grantedMicros ?? capped),
+      content,
     };
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) state.clientAbort.abort(new Error('client disconnected'));
@@ -189,9 +230,11 @@ export class CompletionPipeline {
         state.attempts.push({ providerId: candidate.providerId, modelId: candidate.modelId, outcome: 'succeeded', latencyMs: Date.now() - attemptStartMs });
         state.served = candidate;
         state.usage = result.usage;
+        state.content?.completed(result);
         state.ttftMs = Date.now() - state.startedMs;
         state.outcome = state.clientAbort.signal.aborted ? 'client_aborted' : 'succeeded';
         const body = state.surface.completionBody(this.served(state, candidate), result);
+        await state.publishBeforeAnswer?.();
         await reply.code(200).headers(this.servedHeaders(candidate)).header('content-type', 'application/json; charset=utf-8').send(body);
         return;
       } catch (error) {
@@ -208,8 +251,21 @@ export class CompletionPipeline {
     throw lastError ?? this.unaffordable();
   }
 
+  /** One of the key's GATEWAY_STREAMS_PER_KEY_MAX stream slots, released when the response closes; none free → 429. */
+  private async takeStreamSlot(key: CompletionCaller, requestId: string, reply: FastifyReply): Promise<void> {
+    const limit = this.env.GATEWAY_STREAMS_PER_KEY_MAX;
+    if (limit === 0) return;
+    // Held past the duration cap only if a replica died holding it.
+    const holdMs = this.env.GATEWAY_STREAM_DURATION_MS_MAX + this.env.UPSTREAM_TIMEOUT_MS;
+    if (!(await this.streamSlots.acquire(key.scopeId, requestId, limit, holdMs))) {
+      throw new AppError('rate_limited', `This key already has ${limit} streams open; wait for one to finish.`, { retryAfterMs: 1_000 });
+    }
+    reply.raw.once('close', () => void this.streamSlots.release(key.scopeId, requestId).catch((error: unknown) => this.logger.warn({ err: error }, 'stream slot not released')));
+  }
+
   private async stream(state: RequestState, candidates: ServingCandidate[], reply: FastifyReply): Promise<void> {
     const sse = new SseResponse(reply, this.env.STREAM_KEEPALIVE_MS, state.surface.keepAliveComments);
+    const durationCap = AbortSignal.timeout(this.env.GATEWAY_STREAM_DURATION_MS_MAX);
     let current: ServingCandidate = candidates[0];
     sse.startKeepAlive(() => this.servedHeaders(current));
     let lastError: AppError | undefined;
@@ -221,11 +277,13 @@ export class CompletionPipeline {
         const adapter = this.adapterFor(candidate);
         if (!upstreamRequest || !adapter) continue;
         const attemptStartMs = Date.now();
-        const iterator = adapter.stream(upstreamRequest, candidate.upstreamModel, this.upstreamSignal(state, candidate))[Symbol.asyncIterator]();
+        const upstreamSignal = AbortSignal.any([this.upstreamSignal(state, candidate), durationCap]);
+        const iterator = adapter.stream(upstreamRequest, candidate.upstreamModel, upstreamSignal)[Symbol.asyncIterator]();
         let first: IteratorResult<CanonicalDelta>;
         try {
           first = await iterator.next();
         } catch (error) {
+          if (durationCap.aborted && !state.clientAbort.signal.aborted) throw this.streamTooLong();
           const appError = this.upstreamError(error, state.clientAbort.signal);
           this.recordFailure(state, candidate, attemptStartMs, appError);
           if (state.clientAbort.signal.aborted) {
@@ -239,7 +297,7 @@ export class CompletionPipeline {
         state.served = candidate;
         state.ttftMs = Date.now() - state.startedMs;
         sse.open(this.servedHeaders(candidate));
-        await this.relay(state, candidate, sse, iterator, first, attemptStartMs);
+        await this.relay(state, candidate, sse, iterator, first, attemptStartMs, durationCap);
         return;
       }
       throw lastError ?? this.unaffordable();
@@ -254,6 +312,10 @@ export class CompletionPipeline {
     }
   }
 
+  private streamTooLong(): AppError {
+    return new AppError('upstream_timeout', `The stream was cut at this gateway's limit of ${this.env.GATEWAY_STREAM_DURATION_MS_MAX} ms.`);
+  }
+
   /** Relays one provider stream after its first delta; a mid-stream error becomes a final error chunk. */
   private async relay(
     state: RequestState,
@@ -262,6 +324,7 @@ export class CompletionPipeline {
     iterator: AsyncIterator<CanonicalDelta>,
     first: IteratorResult<CanonicalDelta>,
     attemptStartMs: number,
+    durationCap: AbortSignal,
   ): Promise<void> {
     const writer = state.surface.streamWriter(this.served(state, candidate));
     let produced = '';
@@ -281,6 +344,7 @@ export class CompletionPipeline {
           reportedUsage = delta.usage;
           continue;
         }
+        state.content?.delta(delta);
         if (delta.type === 'content' || delta.type === 'reasoning') produced += delta.text;
         else if (delta.type === 'tool_calls') produced += delta.toolCalls.map((t) => `${t.function?.name ?? ''}${t.function?.arguments ?? ''}`).join('');
         else finishReason = delta.finishReason;
@@ -289,9 +353,11 @@ export class CompletionPipeline {
       state.usage = reportedUsage ?? estimate();
       state.outcome = state.clientAbort.signal.aborted ? 'client_aborted' : 'succeeded';
       state.attempts.push({ providerId: candidate.providerId, modelId: candidate.modelId, outcome: 'succeeded', latencyMs: Date.now() - attemptStartMs, ttftMs: state.ttftMs ?? undefined });
+      await state.publishBeforeAnswer?.();
       await sse.sendAll(writer.finish(state.usage, finishReason));
     } catch (error) {
-      const appError = this.upstreamError(error, state.clientAbort.signal);
+      const cut = durationCap.aborted && !state.clientAbort.signal.aborted;
+      const appError = cut ? this.streamTooLong() : this.upstreamError(error, state.clientAbort.signal);
       state.usage = reportedUsage ?? estimate();
       await iterator.return?.().catch(() => undefined);
       if (state.clientAbort.signal.aborted) {
@@ -302,6 +368,7 @@ export class CompletionPipeline {
       state.outcome = 'failed';
       state.errorCode = appError.code;
       this.recordFailure(state, candidate, attemptStartMs, appError);
+      await state.publishBeforeAnswer?.();
       await sse.sendAll(writer.fail(appError, state.usage));
     }
   }
@@ -311,18 +378,32 @@ export class CompletionPipeline {
    * payer workspace). A request with neither gets the 402 challenge for its worst case, sized as its paid retry will be
    * held (no guardrails or own provider keys apply to a new payer).
    */
-  private async authenticate(httpRequest: FastifyRequest, reply: FastifyReply, routed: ChatRequest, extras: HoldExtras | undefined): Promise<AuthenticatedKey> {
-    if (!this.agentPayments.enabled) return this.auth.authenticate(httpRequest);
+  private async authenticate(httpRequest: FastifyRequest, reply: FastifyReply, routed: ChatRequest, extras: HoldExtras | undefined): Promise<CompletionCaller> {
+    if (!this.agentPayments.enabled) return fromKey(await this.auth.authenticate(httpRequest));
     if (this.agentPayments.presentsPayment(httpRequest)) {
       const payer = await this.agentPayments.authenticate(httpRequest, reply);
-      if (payer) return payer;
+      if (payer) return fromKey(payer);
     } else if (extractApiKey(httpRequest) !== undefined) {
-      return this.auth.authenticate(httpRequest);
+      return fromKey(await this.auth.authenticate(httpRequest));
     }
     const strategyHeader = httpRequest.headers['x-routing-strategy'];
     const route = this.routes.route(routed, typeof strategyHeader === 'string' ? strategyHeader : undefined);
     if (route.candidates.length === 0) throw new AppError('model_not_found', `The model '${routed.model}' does not exist or no enabled provider serves it.`, { param: 'model' });
     return this.agentPayments.challenge(httpRequest, reply, this.planForCandidates(routed, route.candidates, extras).amountMicros);
+  }
+
+  /**
+   * The dashboard's chat: the session cookie, only when no key or payment is presented, and only from this gateway's
+   * own pages (the Origin, or the Referer, names this host — the cookie is SameSite=Strict as well). The request is the
+   * workspace's, made by the wallet: workspace guardrails apply, rate and stream limits count per wallet.
+   */
+  private async sessionCaller(httpRequest: FastifyRequest): Promise<CompletionCaller | undefined> {
+    const credential = presentedCredential(httpRequest);
+    if (!credential?.fromCookie || this.agentPayments.presentsPayment(httpRequest)) return undefined;
+    if (!sameOrigin(httpRequest)) throw new AppError('forbidden', 'Cross-origin request refused: cookie sessions only work from this gateway\u2019s own pages; use an API key elsewhere.');
+    if (!looksLikeAccessToken(credential.value)) throw new AppError('unauthenticated', 'Invalid or expired session; sign in again or refresh it.');
+    const session = await this.sessions.authenticate(credential.value, httpRequest.ip);
+    return { workspaceId: session.workspaceId, apiKeyId: null, scopeId: `wallet:${session.workspaceId}:${session.address}` };
   }
 
   /**
@@ -343,8 +424,7 @@ export class CompletionPipeline {
 
   /** The provider's adapter, with the workspace's own key when the candidate is a BYOK one. */
   private adapterFor(candidate: ServingCandidate): ProviderAdapter | undefined {
-    const adapter = this.providers.get(candidate.providerId);
-    return candidate.byok ? adapter?.withApiKey(candidate.byok.apiKey) : adapter;
+    return candidate.byok ? this.providers.withOwnKey(candidate.providerId, candidate.byok.apiKey) : this.providers.get(candidate.providerId);
   }
 
   /** Runs the search and gives the model its results; the search counts (and is charged) once it answered. */
@@ -462,19 +542,20 @@ export class CompletionPipeline {
    * Publishes the completion, off the client's path, once the response ended (sent, errored or abandoned) AND
    * the handler settled: a client that disconnects mid-stream closes the socket before the relay has counted
    * the tokens already produced, and publishing then would bill (and release) an empty usage.
-   * Returns the callback the handler calls when it has settled.
+   * Returns the callback the handler calls when it has settled. A served answer is published earlier, before its
+   * last bytes reach the client, through `state.publishBeforeAnswer` (see CompletionPublisher.publishBeforeAnswer).
    */
   private publishWhenEnded(httpRequest: FastifyRequest, reply: FastifyReply, state: RequestState, endUserId: string | null): () => void {
     let published = false;
     let ended = false;
     let handled = false;
-    const publish = () => {
-      if (published || !ended || !handled) return;
+    const publish = (beforeAnswer = false): Promise<void> => {
+      if (published || (!beforeAnswer && (!ended || !handled))) return Promise.resolve();
       published = true;
       const completedAt = new Date();
       if (state.outcome !== 'succeeded' && state.clientAbort.signal.aborted) state.outcome = 'client_aborted';
       this.settleGuardrails(state);
-      this.publisher.publishInBackground({
+      const payload: RequestCompletedPayload = {
         requestId: state.requestId,
         holdId: state.hold.holdId,
         workspaceId: state.key.workspaceId,
@@ -499,17 +580,22 @@ export class CompletionPipeline {
         strategy: state.route.strategy,
         autoTier: state.route.autoTier ?? null,
         byokFeeBasisPoints: state.served?.byok?.feeBasisPoints ?? null,
-      });
+        ...(state.content ? { content: state.content.toContent() } : {}),
+      };
+      if (beforeAnswer) return this.publisher.publishBeforeAnswer(payload);
+      this.publisher.publishInBackground(payload);
+      return Promise.resolve();
     };
+    state.publishBeforeAnswer = () => publish(true);
     const onEnded = () => {
       ended = true;
-      publish();
+      void publish();
     };
     reply.raw.once('finish', onEnded);
     reply.raw.once('close', onEnded);
     return () => {
       handled = true;
-      publish();
+      void publish();
     };
   }
 }

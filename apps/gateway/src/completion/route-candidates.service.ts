@@ -25,12 +25,14 @@ export interface RoutedRequest {
 /**
  * Candidates for a request, best first, ranked in-process from the router's latest snapshot (health, breakers, auto
  * tiers) joined with the local price table: no NATS round trip on the hot path. Router down → the last snapshot stays
- * in use; no snapshot yet → catalog order. Only enabled providers with a price are ever returned.
+ * in use; no snapshot yet → catalog order. Only enabled providers with a price are ever returned; own-key-only
+ * providers (no operator key) only to a workspace that stored its own key for them.
  */
 @Injectable()
 export class RouteCandidatesService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RouteCandidatesService.name);
   private readonly catalog: readonly EndpointPrice[];
+  private readonly ownKeyOnly: ReadonlySet<string>;
   private table: RoutingTable;
   private readonly snapshots: RoutingSnapshotSubscriber;
 
@@ -39,8 +41,9 @@ export class RouteCandidatesService implements OnApplicationBootstrap, OnApplica
     providers: ProviderRegistry,
     @Inject(NATS_CONNECTION_OPTIONS) natsOptions: NatsConnectionOptions,
   ) {
-    this.catalog = priceTable.all().filter((e) => providers.isEnabled(e.providerId));
-    this.table = RoutingTable.build(this.catalog, undefined);
+    this.catalog = priceTable.all().filter((e) => providers.isEnabled(e.providerId) || providers.isOwnKeyOnly(e.providerId));
+    this.ownKeyOnly = new Set(this.catalog.map((e) => e.providerId).filter((id) => providers.isOwnKeyOnly(id)));
+    this.table = RoutingTable.build(this.catalog, undefined, this.ownKeyOnly);
     this.snapshots = new RoutingSnapshotSubscriber(natsOptions, (snapshot) => this.useSnapshot(snapshot));
   }
 
@@ -52,10 +55,13 @@ export class RouteCandidatesService implements OnApplicationBootstrap, OnApplica
     await this.snapshots.stop();
   }
 
-  /** The ranked candidates, the strategy used and the `auto` tier (for the completed event). Synchronous: no I/O. */
-  route(request: ChatRequest, strategyHeader: string | undefined): RoutedRequest {
+  /**
+   * The ranked candidates, the strategy used and the `auto` tier (for the completed event). Synchronous: no I/O.
+   * `ownKeyProviders`: the providers the caller's workspace has its own key for (none: own-key-only ones are left out).
+   */
+  route(request: ChatRequest, strategyHeader: string | undefined, ownKeyProviders: ReadonlySet<string> = new Set()): RoutedRequest {
     const table = this.table;
-    const decision = rankRoute(table, routeQuery(request, strategyHeader), Date.now());
+    const decision = rankRoute(table, { ...routeQuery(request, strategyHeader), ownKeyProviders }, Date.now());
     return {
       candidates: decision.endpoints.map(({ price }) => ({ modelId: price.modelId, providerId: price.providerId, upstreamModel: price.upstreamModel, price })),
       strategy: decision.strategy,
@@ -71,7 +77,7 @@ export class RouteCandidatesService implements OnApplicationBootstrap, OnApplica
 
   private useSnapshot(snapshot: RoutingSnapshot): void {
     const first = this.table.snapshot === undefined;
-    this.table = RoutingTable.build(this.catalog, snapshot);
+    this.table = RoutingTable.build(this.catalog, snapshot, this.ownKeyOnly);
     if (first) this.logger.log({ routerId: snapshot.routerId, endpoints: snapshot.endpoints.length }, 'routing from the router snapshot');
   }
 }

@@ -36,6 +36,8 @@ export interface RouteQuery {
   denyDataCollection: boolean;
   /** Set when `auto` is among the models asked for. */
   autoTier?: RoutingTier;
+  /** Providers the caller's workspace has its own key for; own-key-only providers outside it are never candidates. */
+  ownKeyProviders?: ReadonlySet<string>;
 }
 
 export const DEFAULT_STRATEGY: RoutingStrategy = 'balanced';

@@ -38,6 +38,22 @@ describe('rankRoute', () => {
     expect(failure(chat({ model: 'acme/unknown' })).message).toMatch(/does not exist/);
   });
 
+  it('offers an own-key-only provider only to a workspace that has its key; alone, it names the missing key', () => {
+    const table = RoutingTable.build(CATALOG, scriptedSnapshot([]), new Set(['beta']));
+    const rank = (request: ChatRequest, ownKeys: string[]) => rankRoute(table, { ...routeQuery(request, undefined), ownKeyProviders: new Set(ownKeys) }, NOW_MS).endpoints.map((e) => e.price.providerId);
+    expect(rank(chat(), [])).toEqual(['localbox', 'alpha', 'gamma']);
+    expect(rank(chat(), ['beta'])).toEqual(['localbox', 'alpha', 'beta', 'gamma']);
+    expect(rank(chat({ model: 'acme/thinker' }), ['beta'])).toEqual(['beta']);
+    let refused: AppError | undefined;
+    try {
+      rankRoute(table, routeQuery(chat({ model: 'acme/thinker' }), undefined), NOW_MS);
+    } catch (error) {
+      refused = error as AppError;
+    }
+    expect(refused).toMatchObject({ code: 'model_not_found', param: 'model', details: { excluded_by: ['own_key'] } });
+    expect(refused?.message).toMatch(/own provider key/);
+  });
+
   it('filters what cannot serve before ranking: capabilities, context window, only/ignore, max_price, data_collection', () => {
     const schema = { type: 'json_schema' as const, json_schema: { name: 'x', schema: {} } };
     expect(served(chat({ response_format: schema }))).toEqual(['beta:acme/small']);

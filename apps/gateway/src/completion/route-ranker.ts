@@ -16,7 +16,7 @@ export interface RouteDecision {
 }
 
 /** Why an endpoint cannot serve a request (checked before ranking). */
-type Exclusion = 'capability' | 'context' | 'provider' | 'max_price' | 'data_collection';
+type Exclusion = 'own_key' | 'capability' | 'context' | 'provider' | 'max_price' | 'data_collection';
 
 /**
  * Candidates for a request from the local routing table: per requested model, the endpoints that can serve (what the
@@ -82,6 +82,7 @@ function autoTail(table: RoutingTable, tier: ReadonlySet<RoutableEndpoint>, admi
 function excluded(endpoint: RoutableEndpoint, query: RouteQuery, table: RoutingTable): Exclusion | undefined {
   const { price } = endpoint;
   const { needs } = query;
+  if (table.needsOwnKey(price.providerId) && !query.ownKeyProviders?.has(price.providerId)) return 'own_key';
   if (query.only && !query.only.includes(price.providerId)) return 'provider';
   if (query.ignore?.includes(price.providerId)) return 'provider';
   if ((needs.tools && !price.supports.has('tools')) || (needs.vision && !price.supports.has('vision')) || (needs.jsonSchema && !price.supports.has('json_schema'))) return 'capability';
@@ -123,6 +124,12 @@ function probesFirst(ranked: RoutableEndpoint[], nowMs: number): RoutableEndpoin
 
 function noCandidate(query: RouteQuery, known: boolean, exclusions: ReadonlySet<Exclusion>): AppError {
   if (!known) return new AppError('model_not_found', `The model '${query.model}' does not exist or no enabled provider serves it.`, { param: 'model' });
+  if (exclusions.size === 1 && exclusions.has('own_key')) {
+    return new AppError('model_not_found', `The model '${query.model}' is served on this gateway only with a workspace's own provider key (bring your own key), and this workspace has none for its provider.`, {
+      param: 'model',
+      details: { excluded_by: ['own_key'] },
+    });
+  }
   if (exclusions.size === 1 && exclusions.has('context')) {
     return new AppError('context_length_exceeded', `The prompt is too long for every endpoint of '${query.model}'.`, { param: 'messages' });
   }
@@ -132,6 +139,7 @@ function noCandidate(query: RouteQuery, known: boolean, exclusions: ReadonlySet<
 }
 
 const EXCLUSION_TEXT: Record<Exclusion, string> = {
+  own_key: 'a provider is served only with the workspace’s own key',
   capability: 'an endpoint lacks a capability the request uses',
   context: 'the prompt exceeds the context window',
   provider: 'provider.only / provider.ignore',

@@ -40,6 +40,7 @@ export class RoutingTable {
     readonly endpoints: readonly RoutableEndpoint[],
     readonly snapshot: SnapshotInfo | undefined,
     private readonly config: RoutingConfig | undefined,
+    private readonly ownKeyOnly: ReadonlySet<string>,
   ) {
     for (const endpoint of endpoints) {
       const list = this.byModel.get(endpoint.price.modelId);
@@ -49,14 +50,17 @@ export class RoutingTable {
     this.autoOrder = endpoints.filter((e) => e.price.outputTokensMax > 0).sort(compareAutoOrder);
   }
 
-  /** Chat endpoints (no embedding models) of the enabled providers, joined with the snapshot's health when there is one. */
-  static build(catalog: readonly EndpointPrice[], snapshot: RoutingSnapshot | undefined): RoutingTable {
+  /**
+   * Chat endpoints (no embedding models) of the enabled providers, joined with the snapshot's health when there is one.
+   * `ownKeyOnly`: providers of the catalog served only with a workspace's own key.
+   */
+  static build(catalog: readonly EndpointPrice[], snapshot: RoutingSnapshot | undefined, ownKeyOnly: ReadonlySet<string> = new Set()): RoutingTable {
     const health = new Map<string, EndpointHealth>();
     for (const endpoint of snapshot?.endpoints ?? []) health.set(`${endpoint.providerId}|${endpoint.modelId}`, endpoint);
     const chat = catalog.filter((e) => !e.supports.has('embeddings'));
     const endpoints = chat.map((price, index) => routable(price, index, health.get(`${price.providerId}|${price.modelId}`)));
     const info = snapshot ? { routerId: snapshot.routerId, sequence: snapshot.sequence, publishedAtMs: snapshot.publishedAtMs, healthWindowMs: snapshot.healthWindowMs } : undefined;
-    return new RoutingTable(endpoints, info, snapshot?.config);
+    return new RoutingTable(endpoints, info, snapshot?.config, ownKeyOnly);
   }
 
   endpointsOf(modelId: string): readonly RoutableEndpoint[] {
@@ -66,6 +70,11 @@ export class RoutingTable {
   /** The operator's models for an `auto` tier; undefined without a snapshot (auto then follows catalog order). */
   tierModels(tier: RoutingTier): readonly string[] | undefined {
     return this.config?.tiers[tier];
+  }
+
+  /** Whether a provider is served only with a workspace's own key (the operator has none). */
+  needsOwnKey(providerId: string): boolean {
+    return this.ownKeyOnly.has(providerId);
   }
 
   /** Whether a provider may keep prompts: only an operator's `none` says it does not (no snapshot: unknown, so yes). */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BaseEnvSchema, booleanFlag, ConfigError, httpPortSchema, loadEnv } from '@switchyard/config';
 import { z } from 'zod';
 import { OPENAI_COMPATIBLE_PROVIDERS, type OpenAiCompatibleEnvPrefix } from '../providers/openai-compatible-providers';
+import { isAllowedHostEntry } from '../upstream/ssrf-guard';
 
 const ms = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -22,6 +23,22 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
   PORT: httpPortSchema(8080),
   GATEWAY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   GATEWAY_BODY_BYTES_MAX: z.coerce.number().int().min(1_024).max(100 * 1_048_576).default(4 * 1_048_576),
+  /** Messages in one chat request (any surface); more → 400. At most 2000 (the request schema's own cap). */
+  GATEWAY_MESSAGES_MAX: z.coerce.number().int().min(1).max(2_000).default(2_000),
+  /** Decoded bytes of one inline (data URI / base64) image; larger → 400. */
+  GATEWAY_IMAGE_BYTES_MAX: z.coerce.number().int().min(1_024).max(100 * 1_048_576).default(5 * 1_048_576),
+  /** A streamed answer is cut (final error event) after this long. */
+  GATEWAY_STREAM_DURATION_MS_MAX: ms(1_000, 86_400_000, 1_800_000),
+  /** Streams one API key may have open at once, across replicas; one more → 429. 0 = no limit. */
+  GATEWAY_STREAMS_PER_KEY_MAX: z.coerce.number().int().min(0).max(100_000).default(64),
+  /** Lets user-supplied URLs (images, files) point at loopback, link-local and private addresses: trusted networks and tests only. */
+  GATEWAY_FETCH_ALLOW_PRIVATE: booleanFlag.default(false),
+  /** Hosts and CIDRs (comma-separated) user-supplied URLs may reach even though they are private: `images.internal,10.1.0.0/16`. */
+  GATEWAY_FETCH_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .refine((entries) => entries.every(isAllowedHostEntry), 'must be comma-separated host names, IP addresses or CIDRs'),
   HOLD_TIMEOUT_MS: ms(1_000, 3_600_000, 900_000),
   LEDGER_TIMEOUT_MS: ms(50, 30_000, 2_000),
   PRICING_MARKUP_BASIS_POINTS: z.coerce.number().int().min(0).max(100_000).default(0),
@@ -30,7 +47,14 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
   DASHBOARD_ENABLED: booleanFlag.default(true),
   /** Where the dashboard build lives; defaults to apps/dashboard/dist in the repository. */
   DASHBOARD_DIST_DIR: z.string().optional(),
+  /**
+   * The deposits chain, the same variable the chain-watcher reads (one shared env sets both); named in /api/v1/auth/discovery.
+   * A local chain (31337, anvil) makes the dashboard offer a throwaway in-browser dev wallet for signing in.
+   */
+  CHAIN_ID: z.coerce.number().int().min(1).optional(),
   DEMO_PROVIDER_ENABLED: booleanFlag.default(true),
+  /** Pause between the demo provider's streamed chunks, so a stream is visible in the dashboard (`make up` sets 120). */
+  DEMO_STREAM_CHUNK_DELAY_MS: ms(0, 2_000, 0),
   /** A JSON object of provider keys (`{"DEEPSEEK_API_KEY": "…"}`), read at boot; variables set in the env win. */
   PROVIDER_SECRETS_FILE: z.string().optional(),
   ...openAiCompatibleEnvShape(),
@@ -70,6 +94,12 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
   BYOK_FEE_BASIS_POINTS: z.coerce.number().int().min(0).max(10_000).default(500),
   /** BYOK requests per workspace and month that pay no fee. */
   BYOK_FREE_REQUESTS_PER_MONTH: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
+  /**
+   * Bound on the stored prompt + completion + tool calls of one request, for workspaces that opted in to content logging
+   * (UTF-8 bytes, JSON-escaped as the event carries them); longer content is cut with a marker. At most 786432 (it
+   * travels in one JetStream message).
+   */
+  CONTENT_LOGGING_BYTES_MAX: z.coerce.number().int().min(1_024).max(786_432).default(262_144),
   /** Requests per minute for a key without a limit of its own (every response then carries X-RateLimit-*); 0 = none. */
   RATE_LIMIT_DEFAULT_RPM: z.coerce.number().int().min(0).max(10_000_000).default(600),
   /** Credit every new workspace gets, booked from the promotions account ($0.50; 0 turns it off). */
@@ -108,6 +138,33 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
   AGENT_PAYMENTS_AMOUNT_TAG_SPAN: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** Dev/test only: POST /v1/agent-payments/probe exercises challenge → pay → authenticate without a provider. */
   AGENT_PAYMENTS_PROBE_ROUTE: booleanFlag.default(false),
+  /**
+   * Leftover payer balances: `none` (stays spendable, never paid back), `on_request` (the payer asks with a signed
+   * POST /v1/agent-payments/refunds), `automatic` (on request, and the gateway pays back idle balances itself).
+   * Refunds are sent by the chain-watcher's payout wallet (CHAIN_PAYOUT_PRIVATE_KEY).
+   */
+  AGENT_PAYMENTS_REFUND_POLICY: z.enum(['none', 'on_request', 'automatic']).default('none'),
+  /** Smallest balance (micro-USD, before the fee) that is paid back. */
+  AGENT_PAYMENTS_REFUND_MIN_MICROS: z.string().regex(/^\d{1,15}$/, 'must be a non-negative integer amount of micro-USD').default('1000000').transform((v) => BigInt(v)),
+  /** Flat fee (micro-USD) kept from each refund for gas, booked to funding-fee revenue. */
+  AGENT_PAYMENTS_REFUND_FEE_MICROS: z.string().regex(/^\d{1,15}$/, 'must be a non-negative integer amount of micro-USD').default('0').transform((v) => BigInt(v)),
+  /** `automatic`: how often idle payer balances are swept back. */
+  AGENT_PAYMENTS_REFUND_INTERVAL_MS: ms(1_000, 86_400_000, 3_600_000),
+  /** `automatic`: how long a payer address must be inactive (no payment, no balance spend) before its balance goes back. */
+  AGENT_PAYMENTS_REFUND_IDLE_MS: ms(0, 30 * 86_400_000, 86_400_000),
+  /**
+   * Optional x402 v2 offer (`PAYMENT-REQUIRED`, scheme `exact`, EIP-3009) next to the MPP challenge: the USDC
+   * contract on AGENT_PAYMENTS_CHAIN_ID, its EIP-712 domain name/version and decimals. Unset = MPP only.
+   */
+  AGENT_PAYMENTS_X402_ASSET: z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional(),
+  /** The x402 token's EIP-712 domain name (`extra.name`; Polygon USDC: "USD Coin"). */
+  AGENT_PAYMENTS_X402_DOMAIN_NAME: z.string().min(1).max(100).default('USD Coin'),
+  /** The x402 token's EIP-712 domain version (`extra.version`; Polygon USDC: "2"). */
+  AGENT_PAYMENTS_X402_DOMAIN_VERSION: z.string().min(1).max(20).default('2'),
+  /** The x402 token's decimals (USDC: 6). */
+  AGENT_PAYMENTS_X402_DECIMALS: z.coerce.number().int().min(0).max(36).default(6),
+  /** Where x402 payments go; default AGENT_PAYMENTS_RECIPIENT. */
+  AGENT_PAYMENTS_X402_PAY_TO: z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional(),
 });
 export type GatewayEnv = z.output<typeof GatewayEnvSchema>;
 

@@ -21,7 +21,7 @@ class DashboardStaticServer implements OnModuleInit {
     private readonly distDir: string,
   ) {}
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     const built = existsSync(join(this.distDir, 'index.html'));
     fastify.get('/', (_request, reply) => reply.redirect(DASHBOARD_BASE_PATH));
@@ -31,8 +31,9 @@ class DashboardStaticServer implements OnModuleInit {
       fastify.get('/dashboard/*', (_request, reply) => notBuilt(reply));
       return;
     }
-    // Hashed assets are immutable; index.html must always be revalidated so a new build is picked up.
-    await fastify.register(fastifyStatic, {
+    // Not awaited: awaiting loads Fastify's plugin queue now, and routes built before Nest installs its error handler
+    // would answer malformed bodies in Fastify's own shape. Hashed assets are immutable; index.html is revalidated.
+    void fastify.register(fastifyStatic, {
       root: this.distDir,
       prefix: DASHBOARD_BASE_PATH,
       wildcard: false,

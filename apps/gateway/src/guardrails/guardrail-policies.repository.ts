@@ -17,6 +17,11 @@ export class GuardrailPoliciesRepository {
       .getMany();
   }
 
+  /** The workspace-wide policy only (a caller without an API key). */
+  findWorkspaceOnly(workspaceId: string): Promise<GuardrailPolicyEntity[]> {
+    return this.policies.createQueryBuilder('p').where('p.workspace_id = :workspaceId AND p.api_key_id IS NULL', { workspaceId }).getMany();
+  }
+
   findOne(workspaceId: string, apiKeyId: string | null): Promise<GuardrailPolicyEntity | null> {
     return this.policies
       .createQueryBuilder('p')

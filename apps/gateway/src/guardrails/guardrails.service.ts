@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { AppError, type ErrorCode } from '@switchyard/errors';
-import type { AuthenticatedKey } from '../auth/api-key-auth.service';
 import { GuardrailCounters } from './guardrail-counters';
 import { GuardrailPoliciesRepository } from './guardrail-policies.repository';
 import { GuardrailPolicySchema, type ScopedPolicy } from './guardrail-policy';
@@ -28,6 +27,13 @@ interface Candidate {
   providerId: string;
 }
 
+/** Whose request is checked: an API key, or a signed-in wallet (no key; `rateScopeId` names it for the default rate limit). */
+export interface GuardedCaller {
+  workspaceId: string;
+  apiKeyId: string | null;
+  rateScopeId?: string;
+}
+
 const scopeName = (p: ScopedPolicy) => (p.scope === 'key' ? 'API key' : 'workspace');
 
 /**
@@ -45,18 +51,20 @@ export class GuardrailsService {
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {}
 
-  async policiesFor(key: AuthenticatedKey): Promise<ScopedPolicy[]> {
+  /** The workspace's policy and the key's; a caller without a key (a signed-in wallet's chat) gets the workspace's only. */
+  async policiesFor(key: GuardedCaller): Promise<ScopedPolicy[]> {
     const now = Date.now();
-    const cached = this.cache.get(key.apiKeyId);
+    const cacheKey = key.apiKeyId ?? `workspace:${key.workspaceId}`;
+    const cached = this.cache.get(cacheKey);
     if (cached && cached.expiresAtMs > now) return cached.policies;
-    const rows = await this.repository.findFor(key.workspaceId, key.apiKeyId);
+    const rows = key.apiKeyId ? await this.repository.findFor(key.workspaceId, key.apiKeyId) : await this.repository.findWorkspaceOnly(key.workspaceId);
     const policies = rows.map((row) => ({
       scope: row.apiKeyId ? ('key' as const) : ('workspace' as const),
       scopeId: row.apiKeyId ?? row.workspaceId,
       policy: GuardrailPolicySchema.parse(row.policy),
     }));
     if (this.cache.size >= POLICY_CACHE_ENTRIES_MAX) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(key.apiKeyId, { policies, expiresAtMs: now + POLICY_CACHE_TTL_MS });
+    this.cache.set(cacheKey, { policies, expiresAtMs: now + POLICY_CACHE_TTL_MS });
     return policies;
   }
 
@@ -100,7 +108,7 @@ export class GuardrailsService {
    * across replicas. Returns the tightest requests-per-minute status for the X-RateLimit headers, and the
    * violation to answer with when a limit is reached (nothing was counted then).
    */
-  async admit(policies: ScopedPolicy[], key: AuthenticatedKey, nowMs = Date.now()): Promise<{ status?: RateLimitStatus; violation?: AppError }> {
+  async admit(policies: ScopedPolicy[], key: GuardedCaller, nowMs = Date.now()): Promise<{ status?: RateLimitStatus; violation?: AppError }> {
     const minute = minuteWindow(nowMs);
     const day = dayWindow(nowMs);
     const limits: Array<{ code: ErrorCode; p: ScopedPolicy; limit: number; window: Window; mode: 'incr' | 'check'; kind: string }> = [];
@@ -133,10 +141,11 @@ export class GuardrailsService {
   }
 
   /** A key without a requests-per-minute limit of its own gets the gateway default (RATE_LIMIT_DEFAULT_RPM, 0 = none). */
-  private withDefaultRate(policies: ScopedPolicy[], key: AuthenticatedKey): ScopedPolicy[] {
+  private withDefaultRate(policies: ScopedPolicy[], key: GuardedCaller): ScopedPolicy[] {
     const fallback = this.env.RATE_LIMIT_DEFAULT_RPM;
     if (fallback === 0 || policies.some((p) => p.scope === 'key' && p.policy.requests_per_minute)) return policies;
-    return [...policies, { scope: 'key', scopeId: key.apiKeyId, policy: { requests_per_minute: fallback } }];
+    // Without a key (a wallet's chat), the default limit counts per wallet in its workspace.
+    return [...policies, { scope: 'key', scopeId: key.apiKeyId ?? key.rateScopeId ?? `workspace:${key.workspaceId}`, policy: { requests_per_minute: fallback } }];
   }
 
   /**

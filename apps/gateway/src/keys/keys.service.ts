@@ -8,7 +8,7 @@ import { generateApiKey } from '../auth/api-key.codec';
 import { ApiKeysRepository } from '../auth/api-keys.repository';
 import { type Principal, requireKeyManager, requireOwner } from '../auth/principal';
 import { GuardrailPoliciesRepository } from '../guardrails/guardrail-policies.repository';
-import { GuardrailPolicySchema, guardrailPolicyToJson } from '../guardrails/guardrail-policy';
+import { type GuardrailPolicy, GuardrailPolicySchema, guardrailPolicyToJson } from '../guardrails/guardrail-policy';
 import type { CreateKey, UpdateKey } from './keys.schemas';
 
 const Uuid = z.uuid();
@@ -83,6 +83,24 @@ export class KeysService {
     const revoked = (await this.keys.revoke(current.id, new Date())) ?? current;
     await this.invalidations.invalidate(revoked.keyHash);
     return { data: await this.render(revoked) };
+  }
+
+  async guardrails(principal: Principal, id: string) {
+    requireKeyManager(principal);
+    return this.renderGuardrails(await this.find(principal, id));
+  }
+
+  async putGuardrails(principal: Principal, id: string, policy: GuardrailPolicy) {
+    requireOwner(principal, { allowManagementKey: true });
+    const key = await this.find(principal, id);
+    if (key.kind === 'management') throw new AppError('invalid_request', 'Management keys cannot call models, so they have no guardrails.', { param: 'id' });
+    await this.policies.put(key.workspaceId, key.id, guardrailPolicyToJson(policy));
+    return this.renderGuardrails(key);
+  }
+
+  private async renderGuardrails(key: ApiKeyEntity) {
+    const row = await this.policies.findOne(key.workspaceId, key.id);
+    return { scope: 'key', workspace_id: key.workspaceId, key_id: key.id, policy: row?.policy ?? {}, updated_at: row?.updatedAt.toISOString() ?? null };
   }
 
   private async find(principal: Principal, id: string): Promise<ApiKeyEntity> {

@@ -15,6 +15,7 @@ import {
 import { AppError } from '@switchyard/errors';
 import { NatsBus } from '@switchyard/nats';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
+import { GatewayMetrics } from './gateway.metrics';
 
 export interface PlacedHold {
   holdId: string;
@@ -34,6 +35,7 @@ export class LedgerClient {
   constructor(
     private readonly bus: NatsBus,
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async openAccounts(workspaceId: string): Promise<void> {
@@ -88,11 +90,13 @@ export class LedgerClient {
       },
       input.holdId,
     );
+    this.metrics.holdPlaced(reply.holdId);
     return { holdId: reply.holdId, heldMicros: BigInt(reply.amountMicros), availableMicros: BigInt(reply.availableMicros) };
   }
 
   async releaseHold(holdId: string, reason: string): Promise<void> {
     await this.send(LedgerHoldRelease, { holdId, reason });
+    this.metrics.holdSettled(holdId);
   }
 
   async balance(workspaceId: string): Promise<WorkspaceBalance> {

@@ -23,6 +23,26 @@ describe('ProviderRegistry from env', () => {
     expect(registryFor({ LOCAL_OPENAI_API_KEY: 'k' }).enabledIds()).toEqual([]);
   });
 
+  it('with BYOK on, keeps providers the operator has no key for as own-key-only: never served without a workspace key', () => {
+    const registry = registryFor({ BYOK_ENCRYPTION_KEY: 'k'.repeat(44), OPENAI_API_KEY: 'sk-op', MISTRAL_BASE_URL: 'http://127.0.0.1:9/v1' });
+    expect(registry.enabledIds()).toEqual(['openai']);
+    expect(registry.get('mistral')).toBeUndefined();
+    expect(registry.isOwnKeyOnly('mistral')).toBe(true);
+    expect(registry.isOwnKeyOnly('anthropic')).toBe(true);
+    expect(registry.isOwnKeyOnly('openai')).toBe(false);
+    expect(registry.withOwnKey('mistral', 'sk-ws')?.id).toBe('mistral');
+    expect(registry.withOwnKey('openai', 'sk-ws')?.id).toBe('openai');
+    // Keyless servers and the demo take no key; unknown providers do not exist.
+    expect(registry.isOwnKeyOnly('local')).toBe(false);
+    expect(registry.withOwnKey('acme', 'sk-ws')).toBeUndefined();
+  });
+
+  it('without BYOK, a provider without an operator key is simply off', () => {
+    const registry = registryFor({ MISTRAL_BASE_URL: 'http://127.0.0.1:9/v1' });
+    expect(registry.isOwnKeyOnly('mistral')).toBe(false);
+    expect(registry.withOwnKey('mistral', 'sk-ws')).toBeUndefined();
+  });
+
   it('rejects a malformed base URL at boot', () => {
     expect(() => registryFor({ GROQ_API_KEY: 'k', GROQ_BASE_URL: 'not a url' })).toThrow();
   });

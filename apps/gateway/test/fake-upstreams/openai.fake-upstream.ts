@@ -70,8 +70,8 @@ export interface FakeOpenAiOptions {
   rejectedParams?: Record<string, string[]>;
   /** Message fields refused with a 400 (Groq: `name`). */
   rejectedMessageFields?: string[];
-  /** `x_groq`: `stream_options` is refused and a stream's usage rides on its last chunk in `x_groq.usage`. */
-  streamUsage?: 'stream_options' | 'x_groq';
+  /** `x_groq`: `stream_options` is refused and a stream's usage rides on its last chunk in `x_groq.usage`; `always`: usage ends every stream (Mistral). */
+  streamUsage?: 'stream_options' | 'x_groq' | 'always';
   /** Vector size when the request sets no `dimensions`. */
   embeddingDimensions?: number;
   /** Models that exist; others get OpenAI's 404 `model_not_found`. */
@@ -222,7 +222,7 @@ export class FakeOpenAiUpstream {
     const includeUsage = body.stream_options?.include_usage === true;
     let events = recorded.scenario === 'tools' ? sseFixtureEvents('tool-calls.stream.sse') : sseEvents(readFileSync(join(fixtures.dir, fixtures.stream), 'utf8'));
     if (this.options.streamUsage === 'x_groq') events = usageInXGroq(events);
-    else if (!includeUsage) {
+    else if (!includeUsage && this.options.streamUsage !== 'always') {
       // Without include_usage OpenAI sends no usage chunk and no `usage` field at all.
       events = events.filter((e) => e === '[DONE]' || (JSON.parse(e) as { choices: unknown[] }).choices.length > 0).map((e) => (e === '[DONE]' ? e : JSON.stringify({ ...JSON.parse(e), usage: undefined })));
     }

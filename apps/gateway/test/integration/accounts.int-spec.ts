@@ -21,7 +21,7 @@ describe('accounts, keys and the CLI', () => {
   const secrets: string[] = [];
 
   beforeAll(async () => {
-    stack = await startTestStack({ services: ['ledger', 'router', 'billing', 'gateway'], env: { STARTER_CREDIT_MICROS: '500000' } });
+    stack = await startTestStack({ services: ['ledger', 'router', 'billing', 'gateway'], env: { STARTER_CREDIT_MICROS: '500000', CHAIN_ID: '31337' } });
     gateway = stack.url('gateway');
     replica = await startServiceProcess('gateway', stack.env, { readyTimeoutMs: 60_000 });
   }, 180_000);
@@ -74,14 +74,18 @@ describe('accounts, keys and the CLI', () => {
       token_endpoint: `${gateway}/api/v1/auth/device/token`,
       grant_types_supported: expect.arrayContaining(['urn:ietf:params:oauth:grant-type:device_code']),
       siwe: { domain: new URL(gateway).host },
+      // A local chain: the dashboard offers its throwaway dev wallet.
+      chain: { chain_id: 31337, local: true },
     });
     // RFC 8628 clients send form-encoded bodies.
     const form = (path: string, fields: Record<string, string>) =>
       fetch(`${gateway}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
     const authorization = await form('/api/v1/auth/device', { client_id: 'rfc-client' });
     expect(authorization.status).toBe(200);
-    const { device_code: deviceCode, user_code: userCode } = (await authorization.json()) as { device_code: string; user_code: string };
+    const { device_code: deviceCode, user_code: userCode, verification_uri_complete: verificationUri } = (await authorization.json()) as { device_code: string; user_code: string; verification_uri_complete: string };
     expect(userCode).toEqual(expect.any(String));
+    // The dashboard's approval page, with the code filled in.
+    expect(verificationUri).toBe(`${gateway}/dashboard/device?user_code=${userCode}`);
     const pending = await form('/api/v1/auth/device/token', { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode });
     expect({ status: pending.status, body: await pending.json() }).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
     const wrongGrant = await form('/api/v1/auth/device/token', { grant_type: 'password', device_code: deviceCode });
@@ -189,6 +193,32 @@ describe('accounts, keys and the CLI', () => {
     expect((await call('POST', '/v1/chat/completions', management.key, { model: 'demo/echo', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(401);
     expect((await call('PUT', '/api/v1/guardrails/workspace', management.key, { requests_per_day: 100000 })).status).toBe(200);
     expect((await call('GET', '/api/v1/guardrails/workspace', session)).body.policy).toEqual({ requests_per_day: 100000 });
+  });
+
+  it('edits one key\u2019s guardrails: owners and management keys replace the policy, members read it, the key sees it', async () => {
+    const ownerTokens = await signIn(owner);
+    const session = ownerTokens.access_token;
+    const key = await createKey(session, { name: 'limited', credit_limit_micros: '900000', credit_limit_reset: 'monthly' });
+    const path = `/api/v1/keys/${key.data.id}/guardrails`;
+    expect((await call('GET', path, session)).body).toMatchObject({ scope: 'key', key_id: key.data.id, policy: { credit_limit_micros: '900000', credit_limit_reset: 'monthly' } });
+    const policy = { allowed_models: ['demo/echo'], max_cost_per_request_micros: '1000', requests_per_minute: 5, credit_limit_micros: '900000', credit_limit_reset: 'monthly' };
+    const saved = await call('PUT', path, session, policy);
+    expect(saved.status).toBe(200);
+    expect(saved.body.policy).toEqual(policy);
+    expect((await call('GET', '/api/v1/guardrails', key.key)).body.key).toEqual(policy);
+    // The schema's own messages come back for a bad value.
+    const bad = await call('PUT', path, session, { daily_budget_micros: '1.5' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('micro-USD');
+    const management = await createKey(session, { name: 'ops-2', kind: 'management' });
+    expect((await call('PUT', path, management.key, {})).body.policy).toEqual({});
+    expect((await call('PUT', `/api/v1/keys/${management.data.id}/guardrails`, session, { requests_per_minute: 1 })).status).toBe(400);
+    // A member reads but cannot change it.
+    expect((await call('PUT', '/api/v1/workspaces/members', session, { address: teammate.address, role: 'member' })).status).toBe(200);
+    const member = await signIn(teammate, ownerTokens.workspace_id);
+    expect((await call('GET', path, member.access_token)).status).toBe(200);
+    expect((await call('PUT', path, member.access_token, { requests_per_minute: 1 })).status).toBe(403);
+    expect((await call('DELETE', `/api/v1/workspaces/members/${teammate.address}`, session)).status).toBe(200);
   });
 
   it('workspaces have members with roles; only owners administer', async () => {

@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { type CommandRequest, type CommandResponse, LedgerHoldCapture, LedgerHoldCreate, LedgerHoldRelease, microsToWire } from '@switchyard/contracts';
+import { LedgerPostingsMetrics } from '../metrics/ledger-postings.metrics';
 import { HoldsRepository } from './holds.repository';
 
 @Injectable()
 export class HoldsService {
-  constructor(private readonly holds: HoldsRepository) {}
+  constructor(
+    private readonly holds: HoldsRepository,
+    private readonly metrics: LedgerPostingsMetrics,
+  ) {}
 
   async create(request: CommandRequest<typeof LedgerHoldCreate>): Promise<CommandResponse<typeof LedgerHoldCreate>> {
     const placed = await this.holds.place({
@@ -15,6 +19,7 @@ export class HoldsService {
       timeoutMs: request.timeoutMs,
       metadata: request.metadata,
     });
+    this.metrics.record('hold_place');
     return { holdId: request.holdId, status: 'pending', amountMicros: microsToWire(placed.amount), availableMicros: microsToWire(placed.available) };
   }
 
@@ -24,6 +29,7 @@ export class HoldsService {
    */
   async capture(request: CommandRequest<typeof LedgerHoldCapture>): Promise<CommandResponse<typeof LedgerHoldCapture>> {
     const result = await this.holds.capture(request.holdId, request.amountMicros, request.metadata);
+    this.metrics.record('hold_capture');
     return {
       holdId: request.holdId,
       status: result.status,
@@ -36,6 +42,7 @@ export class HoldsService {
 
   async release(request: CommandRequest<typeof LedgerHoldRelease>): Promise<CommandResponse<typeof LedgerHoldRelease>> {
     const result = await this.holds.release(request.holdId, request.reason);
+    this.metrics.record('hold_release');
     return { holdId: request.holdId, status: result.status, releasedMicros: microsToWire(result.released) };
   }
 }

@@ -35,6 +35,13 @@ const DEAD_LETTER_STREAM: StreamDefinition = {
 
 const tracer = trace.getTracer('@switchyard/nats');
 
+export interface ConsumerLag {
+  stream: string;
+  consumer: string;
+  pending: number;
+  ackPending: number;
+}
+
 /**
  * Money events through JetStream: file-backed streams, `Nats-Msg-Id` dedup, durable pull consumers,
  * ack only after the handler (and its database commit) succeeded, delayed nak on failure, dead-letter after N.
@@ -45,6 +52,7 @@ export class JetStreamClient implements OnApplicationShutdown {
   private connection?: Promise<{ nc: NatsConnection; js: NatsJetStream; jsm: JetStreamManager }>;
   private readonly ensuredStreams = new Map<string, Promise<void>>();
   private readonly stops: Array<() => Promise<void>> = [];
+  private readonly consumed: Array<{ stream: string; durableName: string }> = [];
 
   constructor(@Inject(NATS_CONNECTION_OPTIONS) private readonly options: NatsConnectionOptions) {}
 
@@ -140,6 +148,7 @@ export class JetStreamClient implements OnApplicationShutdown {
       await jsm.consumers.add(stream, consumerConfig);
     }
     const consumer = await js.consumers.get(stream, options.durableName);
+    this.consumed.push({ stream, durableName: options.durableName });
     const messages = await consumer.consume({ max_messages: options.maxInFlight });
     let stopped = false;
     const loop = (async () => {
@@ -153,6 +162,21 @@ export class JetStreamClient implements OnApplicationShutdown {
       await messages.close();
       await loop.catch(() => undefined);
     });
+  }
+
+  /**
+   * Backlog of each durable consumer this process consumes from, as the server reports it: `pending` messages not
+   * yet delivered to any replica, `ackPending` delivered but not acknowledged yet.
+   */
+  async consumerLag(): Promise<ConsumerLag[]> {
+    if (this.consumed.length === 0) return [];
+    const { jsm } = await this.connect();
+    return Promise.all(
+      this.consumed.map(async ({ stream, durableName }) => {
+        const info = await jsm.consumers.info(stream, durableName);
+        return { stream, consumer: durableName, pending: info.num_pending, ackPending: info.num_ack_pending };
+      }),
+    );
   }
 
   private async deliver<E extends EventContract>(

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server as HttpServer, ServerResponse } from 'node:http';
 import { type DynamicModule, type INestApplication, Logger, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -31,8 +32,17 @@ export interface ServiceBootstrapOptions {
 /** Starts one service: Fastify HTTP (ops endpoints at least), optional NATS handlers, graceful shutdown. */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
   const bodyLimitBytes = options.bodyLimitBytes ?? 1_048_576;
-  const adapter = new FastifyAdapter({ bodyLimit: bodyLimitBytes, trustProxy: true, return503OnClosing: true });
   const errorEnvelopes = options.errorEnvelopes ?? [];
+  const adapter = new FastifyAdapter({
+    bodyLimit: bodyLimitBytes,
+    trustProxy: true,
+    return503OnClosing: true,
+    // A URL Fastify cannot decode (`/keys/%ff`) fails before routing: still a 400 in the caller's envelope.
+    frameworkErrors: (error: Error, request: { url: string }, reply: { raw: ServerResponse }) => {
+      const appError = new AppError('invalid_request', 'The request URL is not valid.', { cause: error });
+      reply.raw.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(envelopeForUrl(request.url, errorEnvelopes)(appError, undefined)));
+    },
+  });
   refuseOversizedBodies(adapter, bodyLimitBytes, errorEnvelopes);
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { bufferLogs: true });
   app.useLogger(app.get(PinoNestLogger));
@@ -44,18 +54,38 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     await app.startAllMicroservices();
   }
   await app.listen(env.PORT, env.HOST);
-  boundShutdown(env.SHUTDOWN_GRACE_MS);
+  boundShutdown(app.getHttpServer(), env.SHUTDOWN_GRACE_MS);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   new Logger('Bootstrap').log({ port, service: options.serviceName }, `${options.serviceName} listening on http://${env.HOST}:${port}`);
   return app;
 }
 
-/** Nest drains on SIGTERM/SIGINT; a connection or handler that never finishes must not keep the process alive. */
-function boundShutdown(graceMs: number): void {
-  const deadline = () => setTimeout(() => process.exit(1), graceMs).unref();
-  process.once('SIGTERM', deadline);
-  process.once('SIGINT', deadline);
+/**
+ * Nest drains on SIGTERM/SIGINT: the server stops accepting (new connections are refused, requests on open ones get
+ * 503, readyz included), in-flight requests and streams run on, and only then do the shutdown hooks run (they flush
+ * billing publishes and close NATS). Around that:
+ * - a keep-alive connection whose request finished is closed as soon as it is idle; otherwise it would hold the
+ *   server's close open for the keep-alive timeout and the process would reach the hard deadline without flushing;
+ * - streams still running `drainReserveMs(graceMs)` before the deadline are cut, so their handlers settle what was
+ *   delivered and the hooks still have time to publish it;
+ * - at `graceMs` the process exits whatever still runs.
+ */
+function boundShutdown(server: HttpServer, graceMs: number): void {
+  const onSignal = () => {
+    setInterval(() => server.closeIdleConnections(), IDLE_CLOSE_INTERVAL_MS).unref();
+    setTimeout(() => server.closeAllConnections(), graceMs - drainReserveMs(graceMs)).unref();
+    setTimeout(() => process.exit(1), graceMs).unref();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
+
+const IDLE_CLOSE_INTERVAL_MS = 200;
+
+/** Time kept after cutting the last streams for their settlement and the shutdown hooks: a quarter of the grace, at most 5 s. */
+export function drainReserveMs(graceMs: number): number {
+  return Math.min(5_000, Math.floor(graceMs / 4));
 }
 
 /**

@@ -6,6 +6,9 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
 let sdk: NodeSDK | undefined;
 
+/** The instrumentation's own list (signed-URL parameters) plus the API-key parameter our surfaces accept. */
+const QUERY_PARAMS_TO_REDACT = ['key', 'Key', 'KEY', 'api_key', 'sig', 'Signature', 'AWSAccessKeyId', 'X-Goog-Signature', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token'];
+
 /**
  * Starts tracing before anything else is loaded (http must be patched before Fastify requires it).
  * Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set, so the hot path pays nothing when nobody collects.
@@ -16,7 +19,14 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: `switchyard-${serviceName}` }),
     traceExporter: new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }),
-    instrumentations: [new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') })],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? ''),
+        // `?key=` carries Gemini-style API keys: never a span attribute.
+        redactedQueryParams: QUERY_PARAMS_TO_REDACT,
+        redactedQueryParamsServer: QUERY_PARAMS_TO_REDACT,
+      }),
+    ],
   });
   sdk.start();
 }

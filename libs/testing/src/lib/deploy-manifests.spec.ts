@@ -81,20 +81,37 @@ describe('deploy/base manifests', () => {
     }
   });
 
-  it('the gateway scales on CPU through an HPA, which owns its replica count', () => {
+  it('the gateway scales on CPU and in-flight requests through an HPA, which owns its replica count', () => {
     const hpa = ofKind('HorizontalPodAutoscaler').find((h) => h.metadata.name === 'gateway')!;
     expect(hpa.apiVersion).toBe('autoscaling/v2');
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' });
     expect(hpa.spec.metrics).toContainEqual(expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu' }) }));
+    // The metric name is checked against the gateway's registry in observability-manifests.spec.ts.
+    expect(hpa.spec.metrics).toContainEqual(expect.objectContaining({ type: 'Pods', pods: expect.objectContaining({ metric: { name: 'gateway_inflight_requests' } }) }));
     expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
     expect(deployment('gateway').spec.replicas).toBeUndefined();
   });
 
-  it('the chain-watcher runs exactly one replica and is never surged (no leader lock yet)', () => {
+  it('the chain-watcher runs a standby next to its leader (the follower lock makes replicas safe), never autoscaled', () => {
     const watcher = deployment('chain-watcher');
-    expect(watcher.spec.replicas).toBe(1);
-    expect(watcher.spec.strategy.type).toBe('Recreate');
+    expect(watcher.spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(watcher.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
     expect(ofKind('HorizontalPodAutoscaler').some((h) => h.spec.scaleTargetRef.name === 'chain-watcher')).toBe(false);
+  });
+
+  it('traces go to the OTLP collector in the base, which exports to a configurable backend', () => {
+    const collector = deployment('otel-collector');
+    const service = ofKind('Service').find((s) => s.metadata.name === 'otel-collector')!;
+    const otlpHttp = service.spec.ports.find((p: any) => p.name === 'otlp-http');
+    expect(configMap.data!.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(`http://otel-collector:${otlpHttp.port}`);
+    const collectorConfig = ofKind('ConfigMap').find((m) => m.metadata.name === 'otel-collector-config')!;
+    const config = parseAllDocuments(collectorConfig.data!['config.yaml']!)[0]!.toJS();
+    expect(config.receivers.otlp.protocols.http.endpoint).toBe(`0.0.0.0:${otlpHttp.port}`);
+    expect(config.service.pipelines.traces).toEqual(expect.objectContaining({ receivers: ['otlp'], exporters: ['otlphttp'] }));
+    expect(config.exporters.otlphttp.endpoint).toBe('${env:OTEL_BACKEND_ENDPOINT}');
+    const env = collector.spec.template.spec.containers[0].env.find((e: any) => e.name === 'OTEL_BACKEND_ENDPOINT');
+    expect(env.valueFrom.configMapKeyRef).toEqual({ name: 'otel-collector-config', key: 'backend-endpoint' });
+    expect(collectorConfig.data!['backend-endpoint']).toMatch(/^https?:\/\//);
   });
 
   it('no Service is exposed outside the cluster by the base (the gateway is published by an Ingress/LB of your choice)', () => {
@@ -172,11 +189,11 @@ describe('deploy/base manifests', () => {
 describe('deploy/overlays', () => {
   const overlay = (name: string) => readYaml(join(DEPLOY, 'overlays', name, 'kustomization.yaml'))[0];
 
-  it.each([['dev'], ['prod']])('%s builds on the base and never runs more than one chain-watcher', (name) => {
+  it.each([['dev'], ['prod']])('%s builds on the base and keeps a standby chain-watcher wherever it sets its replicas', (name) => {
     const kustomization = overlay(name);
     expect(kustomization.resources).toContain('../../base');
     expect(kustomization.namespace).toBeTruthy();
-    for (const entry of kustomization.replicas ?? []) if (entry.name === 'chain-watcher') expect(entry.count).toBeLessThanOrEqual(1);
+    for (const entry of kustomization.replicas ?? []) if (entry.name === 'chain-watcher') expect(entry.count).toBeGreaterThanOrEqual(2);
   });
 
   it('dev generates a Secret whose values satisfy the schemas', () => {

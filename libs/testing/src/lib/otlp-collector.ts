@@ -19,6 +19,8 @@ interface OtlpJson {
 /** A local OTLP/HTTP (JSON) trace receiver, so tests can check that one trace spans several services. */
 export class OtlpCollector {
   readonly spans: CollectedSpan[] = [];
+  /** Every export as received (attributes, events and all), for tests that search spans for what must not be there. */
+  readonly payloads: string[] = [];
 
   private constructor(private readonly server: Server, readonly endpoint: string) {}
 
@@ -29,8 +31,10 @@ export class OtlpCollector {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        collector?.payloads.push(text);
         try {
-          collector?.ingest(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpJson);
+          collector?.ingest(JSON.parse(text) as OtlpJson);
         } catch {
           // protobuf or garbage: ignored, the test will see no spans
         }

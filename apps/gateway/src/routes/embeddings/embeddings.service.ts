@@ -25,6 +25,8 @@ interface EmbeddingsOutcome {
   outcome: RequestCompletedPayload['outcome'];
   errorCode: string | null;
   attempts: Attempt[];
+  /** Publishes the completion and waits for its ack (bounded) before the answer is sent; see CompletionPublisher.publishBeforeAnswer. */
+  publishBeforeAnswer?: () => Promise<void>;
 }
 
 /**
@@ -68,15 +70,11 @@ export class EmbeddingsService {
       if (!reply.raw.writableFinished) clientAbort.abort(new Error('client disconnected'));
     });
     const result: EmbeddingsOutcome = { usage: { ...ZERO_USAGE }, outcome: 'failed', errorCode: null, attempts: [] };
-    try {
-      await this.serve(body, candidates, tokensMax, hold.heldMicros, clientAbort.signal, reply, result);
-    } catch (error) {
-      result.errorCode = toAppError(error).code;
-      throw error;
-    } finally {
+    let published = false;
+    const completion = (): RequestCompletedPayload => {
       const completedAt = new Date();
       const header = httpRequest.headers['x-switchyard-user'];
-      this.publisher.publishInBackground({
+      return {
         requestId,
         holdId: hold.holdId,
         workspaceId: key.workspaceId,
@@ -96,7 +94,20 @@ export class EmbeddingsService {
         latencyMs: Math.max(0, completedAt.getTime() - startedAt.getTime()),
         ttftMs: null,
         endUserId: (typeof header === 'string' ? header : (body.user ?? null))?.slice(0, 256) ?? null,
-      });
+      };
+    };
+    // An answer the client receives in full must be billed even if this process dies right after sending it.
+    result.publishBeforeAnswer = () => {
+      published = true;
+      return this.publisher.publishBeforeAnswer(completion());
+    };
+    try {
+      await this.serve(body, candidates, tokensMax, hold.heldMicros, clientAbort.signal, reply, result);
+    } catch (error) {
+      result.errorCode = toAppError(error).code;
+      throw error;
+    } finally {
+      if (!published) this.publisher.publishInBackground(completion());
     }
   }
 
@@ -139,6 +150,7 @@ export class EmbeddingsService {
         result.usage = { ...ZERO_USAGE, promptTokens: embeddings.promptTokens ?? countEmbeddingTokens(body.input) };
         result.outcome = clientSignal.aborted ? 'client_aborted' : 'succeeded';
         const costMicros = quoteCostMicros(candidate, result.usage, markup);
+        await result.publishBeforeAnswer?.();
         await reply
           .code(200)
           .headers({ 'x-switchyard-model': candidate.modelId, 'x-switchyard-provider': candidate.providerId, 'content-type': 'application/json; charset=utf-8' })

@@ -8,7 +8,8 @@ import { usdPerToken } from './models.controller';
 /**
  * `GET /api/v1/models/{author}/{slug}/endpoints` (public, like OpenRouter's): each enabled provider endpoint of a model
  * with its price, context, capabilities and live health (uptime, TTFT and latency percentiles, success rate, breaker)
- * from the router snapshot the gateway routes with. Without a snapshot the health fields are null.
+ * from the router snapshot the gateway routes with. Without a snapshot the health fields are null. `requires_own_key`:
+ * the operator has no key for the provider, so only a workspace that stored its own key for it is served there.
  */
 @Controller()
 export class ModelEndpointsController {
@@ -26,7 +27,7 @@ export class ModelEndpointsController {
       data: {
         id: modelId,
         routing_snapshot: snapshot ? { router_id: snapshot.routerId, published_at: new Date(snapshot.publishedAtMs).toISOString(), age_ms: Math.max(0, nowMs - snapshot.publishedAtMs), health_window_ms: snapshot.healthWindowMs } : null,
-        endpoints: endpoints.map((endpoint) => this.endpointView(endpoint, nowMs)),
+        endpoints: endpoints.map((endpoint) => ({ ...this.endpointView(endpoint, nowMs), requires_own_key: table.needsOwnKey(endpoint.price.providerId) })),
       },
     };
   }

@@ -1,4 +1,4 @@
-import type { BillingUsageQuery, CommandResponse, LedgerStatementLine, RequestLogRecord } from '@switchyard/contracts';
+import type { BillingUsageQuery, CommandResponse, LedgerStatementLine, RequestContent, RequestLogRecord } from '@switchyard/contracts';
 import { microsToUsd } from '@switchyard/money';
 import type { z } from 'zod';
 
@@ -43,9 +43,10 @@ const API_TYPES: Record<string, string> = { embeddings: 'embeddings' };
 /**
  * `GET /api/v1/generation`: OpenRouter's generation fields we know, plus what Switchyard adds (requested model,
  * strategy, outcome, exact micros, every attempt). `latency` is time to first token (the whole request when
- * nothing streamed), `generation_time` the rest, as OpenRouter reports them.
+ * nothing streamed), `generation_time` the rest, as OpenRouter reports them. `prompt`, `completion`, `tool_calls` and
+ * `content_truncated` only when the workspace opted in to content logging and the content is still retained.
  */
-export function formatGeneration(entry: RequestLogRecord) {
+export function formatGeneration(entry: RequestLogRecord & { content?: RequestContent }) {
   const firstTokenMs = entry.ttftMs ?? entry.latencyMs;
   return {
     data: {
@@ -105,6 +106,9 @@ export function formatGeneration(entry: RequestLogRecord) {
       http_referer: entry.appReferer,
       api_key_id: entry.apiKeyId,
       workspace_id: entry.workspaceId,
+      ...(entry.content
+        ? { prompt: entry.content.prompt, completion: entry.content.completion, tool_calls: entry.content.toolCalls, content_truncated: entry.content.truncated }
+        : {}),
     },
   };
 }

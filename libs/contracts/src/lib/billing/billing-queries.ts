@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../define-contract';
 import { IsoTimestamp, RequestId, Uuid } from '../primitives';
+import { RequestContentSchema } from '../gateway/request-content.schema';
 import { RequestLogEntry, RequestLogOutcome, UsageCountsShape } from './request-log.schema';
 
 const Count = z.number().int().min(0);
@@ -33,11 +34,14 @@ export const BillingUsageQuery = defineCommand({
   }),
 });
 
-/** One request of the workspace, by request (generation) id; `not_found` for an unknown id or another workspace's. */
+/**
+ * One request of the workspace, by request (generation) id; `not_found` for an unknown id or another workspace's.
+ * `content` only when the workspace opted in to content logging for it and the retention has not deleted it yet.
+ */
 export const BillingGenerationGet = defineCommand({
   subject: 'billing.generation.get',
   request: z.object({ workspaceId: Uuid, requestId: RequestId }),
-  response: RequestLogEntry,
+  response: RequestLogEntry.extend({ content: RequestContentSchema.optional() }),
 });
 
 /** Opaque keyset cursor over (completedAt, requestId), newest first. */

@@ -54,6 +54,11 @@ export const ChainPaymentSettle = defineCommand({
     source: Address.optional(),
     finality: z.enum(['receipt', 'finalized']),
     waitMs: z.number().int().min(0).max(300_000),
+    /**
+     * `transaction` only: false = never broadcast it ourselves, only look for it on chain (a late credential whose
+     * challenge expired: its transfer is booked when someone mined it, and stays unsent otherwise). Default true.
+     */
+    broadcast: z.boolean().optional(),
   }),
   response: z.discriminatedUnion('status', [
     z.object({
@@ -72,5 +77,30 @@ export const ChainPaymentSettle = defineCommand({
     /** Broadcast or found, but not final (or no receipt yet) within waitMs: the same credential can be retried. */
     z.object({ status: z.literal('pending'), txHash: TxHash }),
     z.object({ status: z.literal('rejected'), reason: PaymentRejectionReason, detail: z.string().max(500) }),
+  ]),
+});
+
+/**
+ * Sends `amountBaseUnits` of the deployment's token from the operator's payout (hot) wallet to `to` — an agent
+ * payer's refund — and waits up to `waitMs` for a successful receipt. The caller books it (payer credit → crypto
+ * asset) before asking, and reverses that booking only on `failed` (nothing left the wallet).
+ */
+export const ChainPaymentPayout = defineCommand({
+  subject: 'chain.payment.payout',
+  request: z.object({
+    payoutId: z.string().min(1).max(100),
+    chainId: z.number().int().min(1),
+    token: Address,
+    to: Address,
+    amountBaseUnits: UintString,
+    waitMs: z.number().int().min(0).max(300_000),
+  }),
+  response: z.discriminatedUnion('status', [
+    /** Mined with a successful receipt. */
+    z.object({ status: z.literal('sent'), txHash: TxHash, from: Address, blockNumber: UintString }),
+    /** Broadcast, no receipt within waitMs (or the outcome is unknown): the money may have left; do not reverse. */
+    z.object({ status: z.literal('submitted'), txHash: TxHash, from: Address }),
+    /** Definitely not sent (no payout wallet, simulation failed, node refused, or the transfer reverted). */
+    z.object({ status: z.literal('failed'), detail: z.string().max(500) }),
   ]),
 });

@@ -3,6 +3,7 @@ import { defineEvent, defineStream } from '../define-contract';
 import { TokenUsageSchema } from '../llm/token-usage.schema';
 import { IsoTimestamp, Uuid } from '../primitives';
 import { RoutingTierSchema } from '../router/routing-snapshot.event';
+import { RequestContentSchema } from './request-content.schema';
 
 export const GatewayEventsStream = defineStream({
   name: 'GATEWAY_EVENTS',
@@ -58,5 +59,7 @@ export const GatewayRequestCompleted = defineEvent({
     autoTier: RoutingTierSchema.nullish(),
     /** Served with the workspace's own provider key: billed this fee (basis points of the price; 0 = free allowance). */
     byokFeeBasisPoints: z.number().int().min(0).max(100_000).nullish(),
+    /** The prompt and answer, only when the workspace opted in to content logging; absent otherwise (never stored then). */
+    content: RequestContentSchema.optional(),
   }),
 });

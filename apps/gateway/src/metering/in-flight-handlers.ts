@@ -1,0 +1,66 @@
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { finalize, type Observable } from 'rxjs';
+
+/**
+ * Route handlers still running. Different from open connections: when the drain deadline cuts a stream, its socket
+ * closes at once but its handler still has to notice, count what was delivered and hand the completion to the
+ * publisher. Shutdown waits for this count to reach 0 before flushing publishes and closing NATS.
+ */
+@Injectable()
+export class InFlightHandlers {
+  private count = 0;
+  private readonly waiters = new Set<() => void>();
+
+  get size(): number {
+    return this.count;
+  }
+
+  begin(): void {
+    this.count++;
+  }
+
+  end(): void {
+    this.count = Math.max(0, this.count - 1);
+    if (this.count === 0) for (const wake of this.waiters) wake();
+  }
+
+  /** Resolves when no handler runs, or after `timeoutMs`; true when idle. */
+  async idle(timeoutMs: number): Promise<boolean> {
+    if (this.count === 0) return true;
+    let wake!: () => void;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<boolean>((resolve) => {
+      wake = () => resolve(true);
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    this.waiters.add(wake);
+    try {
+      return await idle;
+    } finally {
+      clearTimeout(timer);
+      this.waiters.delete(wake);
+    }
+  }
+}
+
+/** Global interceptor: counts every HTTP handler from its call to its settlement (success, error or abort). */
+@Injectable()
+export class InFlightHandlersInterceptor implements NestInterceptor {
+  constructor(private readonly handlers: InFlightHandlers) {}
+
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    this.handlers.begin();
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      this.handlers.end();
+    };
+    try {
+      return next.handle().pipe(finalize(end));
+    } catch (error) {
+      end();
+      throw error;
+    }
+  }
+}
