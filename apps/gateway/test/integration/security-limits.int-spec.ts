@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createSiweMessage } from 'viem/siwe';
+import { startServiceProcess } from '@switchyard/testing';
 import { FakeOpenAiUpstream } from '../fake-upstreams/openai.fake-upstream';
 import { type GatewayTestStack, startGatewayTestStack } from '../support/gateway-test-stack';
 
@@ -238,6 +239,25 @@ describe('gateway security and limits', () => {
     expect((await fetch(`${stack.gatewayUrl}/api/v1/credits`, { headers: { authorization: `Bearer ${stack.apiKey}` } })).status).toBe(200);
     expect((await fetch(`${stack.gatewayUrl}/api/v1/admin/ledger/accounts`, { headers: { authorization: `Bearer ${stack.stack.adminToken}` } })).status).toBe(200);
   });
+
+  it('X-Forwarded-For counts only from trusted proxies (TRUST_PROXY): a direct caller cannot rotate it to dodge the failed-auth limit', async () => {
+    // Runs after the test above left 127.0.0.1 over the limit. This stack's gateway trusts loopback (the default: a
+    // local reverse proxy), so a forwarded address is believed; a gateway that trusts no proxy sees the real peer.
+    const rotated = () => ({ authorization: `Bearer sk-sy-${randomBytes(32).toString('base64url')}`, 'x-forwarded-for': `203.0.113.${1 + Math.floor(Math.random() * 250)}` });
+    const viaTrustedPeer = await fetch(`${stack.gatewayUrl}/api/v1/credits`, { headers: rotated() });
+    await viaTrustedPeer.arrayBuffer();
+    expect(viaTrustedPeer.status).toBe(401);
+    const direct = await startServiceProcess('gateway', { ...stack.stack.env, TRUST_PROXY: 'false' }, { readyTimeoutMs: 120_000 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${direct.url}/api/v1/credits`, { headers: rotated() });
+        await response.arrayBuffer();
+        expect(response.status).toBe(429);
+      }
+    } finally {
+      await direct.stop();
+    }
+  }, 180_000);
 
   it('session cookies are HttpOnly and SameSite=Strict, and Secure when the request came over https (x-forwarded-proto)', async () => {
     const account = privateKeyToAccount(generatePrivateKey());

@@ -8,6 +8,21 @@ export const SubjectPrefixSchema = z
   .regex(/^([a-z][a-z0-9]*\.)?$/, 'must be empty or one lowercase token followed by a dot, e.g. "t1a2b."')
   .default('');
 
+/**
+ * Which peers may set X-Forwarded-For/-Proto: `false`, `true` (anyone — only behind a proxy that strips them), a hop
+ * count, or comma-separated addresses/CIDRs/`loopback`/`linklocal`/`uniquelocal`. The client address drives the
+ * failed-auth limit, so trusting everyone would let a caller rotate the header to dodge it.
+ */
+export const TrustProxySchema = z
+  .string()
+  .default('loopback')
+  .transform((value): boolean | number | string[] => {
+    const trimmed = value.trim();
+    if (trimmed === 'true' || trimmed === 'false') return trimmed === 'true';
+    if (/^\d+$/.test(trimmed)) return Number(trimmed);
+    return trimmed.split(',').map((part) => part.trim()).filter(Boolean);
+  });
+
 /** Variables every service reads. */
 export const BaseEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -20,6 +35,7 @@ export const BaseEnvSchema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().regex(/^[a-z0-9:_-]*$/).default('sy:'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  TRUST_PROXY: TrustProxySchema,
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   RUN_MIGRATIONS: booleanFlag.default(true),
 });

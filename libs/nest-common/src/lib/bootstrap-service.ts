@@ -13,6 +13,7 @@ export interface ServiceBootstrapEnv {
   HOST: string;
   PORT: number;
   SHUTDOWN_GRACE_MS: number;
+  TRUST_PROXY: boolean | number | string[];
   NATS_URL: string;
   NATS_SUBJECT_PREFIX: string;
   NATS_REQUEST_TIMEOUT_MS: number;
@@ -35,7 +36,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   const errorEnvelopes = options.errorEnvelopes ?? [];
   const adapter = new FastifyAdapter({
     bodyLimit: bodyLimitBytes,
-    trustProxy: true,
+    trustProxy: options.env.TRUST_PROXY,
     return503OnClosing: true,
     // A URL Fastify cannot decode (`/keys/%ff`) fails before routing: still a 400 in the caller's envelope.
     frameworkErrors: (error: Error, request: { url: string }, reply: { raw: ServerResponse }) => {
