@@ -58,7 +58,7 @@ describe('a paid request end to end', () => {
 
   beforeAll(async () => {
     collector = await OtlpCollector.start();
-    stack = await startTestStack({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' } });
+    stack = await startTestStack({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', LOG_LEVEL: 'info' } });
     gatewayUrl = stack.url('gateway');
     const workspace = (await admin('/api/v1/admin/workspaces', { name: 'e2e', creditMicros: startingCreditMicros.toString() })) as { id: string };
     workspaceId = workspace.id;
@@ -221,5 +221,15 @@ describe('a paid request end to end', () => {
     }
     expect(completion.id).toBeTruthy();
     expect([...services].sort()).toEqual(expect.arrayContaining(['switchyard-gateway', 'switchyard-router', 'switchyard-ledger', 'switchyard-billing']));
+    // The gateway's structured request log names the same trace: logs and traces join on traceId.
+    const requestLogs = stack.services
+      .get('gateway')!
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{') && line.includes('"/v1/chat/completions"') && line.includes('"res"'))
+      .map((line) => JSON.parse(line) as { traceId?: string; requestId?: string });
+    expect(requestLogs.length).toBeGreaterThan(0);
+    const exportedTraceIds = new Set(collector.spans.filter((s) => s.service === 'switchyard-gateway').map((s) => s.traceId));
+    expect(requestLogs.every((log) => typeof log.requestId === 'string' && exportedTraceIds.has(log.traceId ?? ''))).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { trace } from '@opentelemetry/api';
 import type { Server as HttpServer, ServerResponse } from 'node:http';
 import { type DynamicModule, type INestApplication, Logger, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -139,6 +140,13 @@ export function redactUrlCredentials(url: string | undefined): string | undefine
 }
 
 /** The pino logger module every service imports: JSON logs, request logging off for ops endpoints. */
+function traceFields(): { traceId?: string; spanId?: string } {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { traceId, spanId };
+}
+
 export function serviceLoggerModule(serviceName: string, level: string) {
   return LoggerModule.forRoot({
     pinoHttp: {
@@ -148,6 +156,8 @@ export function serviceLoggerModule(serviceName: string, level: string) {
       redact: { paths: REDACTED_LOG_PATHS, censor: REDACTED },
       serializers: { req: (req: { url?: string }) => Object.assign(req, { url: redactUrlCredentials(req.url) }) },
       customProps: (req) => ({ requestId: (req as { id?: unknown }).id }),
+      // Every line logged inside a traced request names its trace, so logs and traces join on traceId.
+      mixin: traceFields,
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
     },
   });
