@@ -70,6 +70,29 @@ export class UsageRepository {
     return rows.map((row) => ({ day: row.day, ...toTotals(row) }));
   }
 
+  /**
+   * Per UTC day and per model (`c.model_id`) or key (`c.api_key_id`), in one grouped query: the `top` groups with the
+   * highest cost over the whole window (then most requests) keep their own rows, the rest add up to one `other` row
+   * per day (key null). Ordered by day, then cost.
+   */
+  async byDayAnd(dimension: 'model' | 'key', workspaceId: string, since: Date, top: number): Promise<Array<UsageTotals & { day: string; other: boolean; key: string | null }>> {
+    const column = dimension === 'model' ? 'model_id' : 'api_key_id';
+    const rows = (await this.dataSource.query(
+      `WITH top AS (
+         SELECT c.${column} AS k FROM billing.charges c WHERE ${WINDOW}
+          GROUP BY 1 ORDER BY sum(c.cost_micros) DESC, count(*) DESC, 1 NULLS LAST LIMIT $3
+       ), tagged AS (
+         SELECT c.*, EXISTS (SELECT 1 FROM top WHERE top.k IS NOT DISTINCT FROM c.${column}) AS in_top
+           FROM billing.charges c WHERE ${WINDOW}
+       )
+       SELECT to_char(date_trunc('day', c.completed_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
+              CASE WHEN c.in_top THEN c.${column} END AS k, NOT c.in_top AS other, ${TOTALS}
+         FROM tagged c GROUP BY 1, 2, 3 ORDER BY 1, 3, sum(c.cost_micros) DESC, count(*) DESC, 2 NULLS LAST`,
+      [workspaceId, since, top],
+    )) as Array<TotalsRow & { day: string; k: string | null; other: boolean }>;
+    return rows.map((row) => ({ day: row.day, other: row.other, key: row.k ?? null, ...toTotals(row) }));
+  }
+
   /** Groups by one dimension, highest cost first (then most requests), at most `limit` groups. */
   async by<D extends UsageDimension>(dimension: D, workspaceId: string, since: Date, limit: number): Promise<Array<UsageTotals & DimensionKeys<D>>> {
     const columns = Object.entries(DIMENSIONS[dimension]) as Array<[string, string]>;

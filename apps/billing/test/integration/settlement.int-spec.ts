@@ -212,6 +212,54 @@ describe('billing settles gateway.request.completed against the ledger', () => {
     expect((await fetch(`${billing.url}/usage?workspaceId=${workspaceId}&days=0`)).status).toBe(400);
   });
 
+  it('reports per-day series by model and by key: the top 8 of the window, the rest as one `other` row per day', async () => {
+    const workspaceId = randomUUID();
+    // Charges written straight into the table: 10 models / keys today (m0 cheapest … m9 dearest), m9 and m0 yesterday too.
+    const charge = (i: number, costMicros: number, dayOffset: number) =>
+      pg.query(
+        `INSERT INTO billing.charges (request_id, hold_id, workspace_id, api_key_id, model_id, provider_id, outcome, prompt_tokens, completion_tokens,
+           cached_prompt_tokens, cache_write_tokens, reasoning_tokens, web_search_requests, cost_micros, settlement, ledger_status, completed_at)
+         VALUES ($1, $1, $2, $3, $4, 'demo', 'succeeded', $5, $6, 0, 0, 0, 0, $7, 'captured', 'posted',
+           (date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') - make_interval(days => $8) + interval '1 minute')`,
+        [`req-${randomUUID()}`, workspaceId, `key-${i}`, `demo/m${i}`, 10 * i + 1, i, costMicros, dayOffset],
+      );
+    for (let i = 0; i < 10; i++) await charge(i, (i + 1) * 1_000, 0);
+    await charge(9, 500, 1);
+    await charge(0, 100, 1);
+
+    const body = (await (await fetch(`${billing.url}/usage?workspaceId=${workspaceId}&days=7`)).json()) as UsageReport;
+    const now = new Date();
+    const today = now.toISOString().slice(0, 10);
+    const yesterday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - 1)).toISOString().slice(0, 10);
+    const row = (day: string, requests: number, promptTokens: number, completionTokens: number, costMicros: number, other = false) => ({
+      day,
+      other,
+      requests,
+      promptTokens,
+      completionTokens,
+      cachedPromptTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      webSearchRequests: 0,
+      costMicros: String(costMicros),
+    });
+    const top = [9, 8, 7, 6, 5, 4, 3, 2];
+    const expected = (name: (i: number | null) => Record<string, string | null>) => [
+      { ...row(yesterday, 1, 91, 9, 500), ...name(9) },
+      { ...row(yesterday, 1, 1, 0, 100, true), ...name(null) },
+      ...top.map((i) => ({ ...row(today, 1, 10 * i + 1, i, (i + 1) * 1_000), ...name(i) })),
+      // m1 (2000) and m0 (1000) today
+      { ...row(today, 2, 11 + 1, 1, 3_000, true), ...name(null) },
+    ];
+    expect(body.byDayModel).toEqual(expected((i) => ({ modelId: i === null ? null : `demo/m${i}` })));
+    expect(body.byDayKey).toEqual(expected((i) => ({ apiKeyId: i === null ? null : `key-${i}` })));
+    // The series add up to the per-day totals.
+    expect(body.byDay.map((d) => [d.day, d.costMicros])).toEqual([
+      [yesterday, '600'],
+      [today, '55000'],
+    ]);
+  });
+
   it('serves /healthz, /readyz (postgres, nats) and counts each charge once on /metrics', async () => {
     expect((await fetch(`${billing.url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${billing.url}/readyz`)).json()).toMatchObject({ status: 'ready', checks: { nats: 'ok', postgres: 'ok' } });

@@ -34,6 +34,8 @@ interface UsageBody {
     by_user: Array<Totals & { user: string | null }>;
     by_app: Array<Totals & { app_title: string | null; http_referer: string | null }>;
     by_day: Array<Totals & { date: string }>;
+    by_day_model: Array<Totals & { date: string; model: string | null; other: boolean }>;
+    by_day_key: Array<Totals & { date: string; api_key_id: string | null; other: boolean }>;
   };
 }
 
@@ -210,6 +212,43 @@ describe('usage, generations and logs of a workspace (gateway → billing/ledger
     expect(data.by_app).toContainEqual(expect.objectContaining({ app_title: 'Usage App', http_referer: null, requests: 1, cost_micros: cost(made.streamed) }));
     expect(data.by_app).toContainEqual(expect.objectContaining({ app_title: null, http_referer: null, requests: 2 }));
     expect(data.by_day).toEqual([expect.objectContaining({ date: new Date().toISOString().slice(0, 10), requests: 4, cost_micros: spentMicros.toString() })]);
+  });
+
+  it('splits every day by model and by key, exactly, in SQL-grouped series', async () => {
+    const { data } = await getJson<UsageBody>('/api/v1/usage?days=7');
+    const today = new Date().toISOString().slice(0, 10);
+    const exact = (...ms: Made[]) => {
+      const micros = ms.reduce((total, m) => total + BigInt(m.usage.cost_micros), 0n);
+      return {
+        date: today,
+        other: false,
+        requests: ms.length,
+        prompt_tokens: ms.reduce((total, m) => total + m.usage.prompt_tokens, 0),
+        completion_tokens: ms.reduce((total, m) => total + m.usage.completion_tokens, 0),
+        cost_micros: micros.toString(),
+        cost: microsToUsd(micros),
+      };
+    };
+    // Every request (the fallback included) was served by demo/echo: one model row for today, no `other`.
+    expect(data.by_day_model).toEqual([expect.objectContaining({ model: 'demo/echo', ...exact(made.plain, made.streamed, made.fallback, made.secondKey) })]);
+    const firstKeyId = data.by_key.find((row) => row.api_key_id !== secondKey.id)!.api_key_id;
+    expect(firstKeyId).toEqual(expect.any(String));
+    expect(data.by_day_key).toHaveLength(2);
+    expect(data.by_day_key).toContainEqual(expect.objectContaining({ api_key_id: firstKeyId, ...exact(made.plain, made.streamed, made.fallback) }));
+    expect(data.by_day_key).toContainEqual(expect.objectContaining({ api_key_id: secondKey.id, ...exact(made.secondKey) }));
+    // Rows of a day come highest cost first.
+    const costs = data.by_day_key.map((row) => BigInt(row.cost_micros));
+    expect(costs[0]! >= costs[1]!).toBe(true);
+    // Each series adds up to the day totals.
+    for (const series of [data.by_day_model, data.by_day_key]) {
+      expect(series.reduce((total, row) => total + BigInt(row.cost_micros), 0n)).toBe(spentMicros);
+      expect(series.reduce((total, row) => total + row.requests, 0)).toBe(4);
+    }
+    // The other workspace's series hold only its own request.
+    const theirs = (await getJson<UsageBody>('/api/v1/usage?days=7', other.key)).data;
+    expect(theirs.by_day_model).toEqual([expect.objectContaining({ date: today, model: 'demo/echo', other: false, requests: 1 })]);
+    expect(theirs.by_day_key).toEqual([expect.objectContaining({ date: today, other: false, requests: 1 })]);
+    expect(theirs.by_day_key[0]!.api_key_id).not.toBe(secondKey.id);
   });
 
   it('validates days (1–90) and needs a key', async () => {

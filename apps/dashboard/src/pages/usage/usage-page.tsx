@@ -21,6 +21,9 @@ interface UsageReport {
   by_model: Array<Totals & { model: string | null; provider: string | null }>;
   by_key: Array<Totals & { api_key_id: string | null }>;
   by_day: Array<Totals & { date: string }>;
+  /** Per day by model / key: the window's top groups, the rest as one `other` row per day. */
+  by_day_model: Array<Totals & { date: string; model: string | null; other: boolean }>;
+  by_day_key: Array<Totals & { date: string; api_key_id: string | null; other: boolean }>;
   truncated: boolean;
 }
 
@@ -34,8 +37,47 @@ const MICROS_PER_USD = 1_000_000;
 const plotDollars = (micros: string) => Number(micros) / MICROS_PER_USD;
 const dollarsLabel = (dollars: number) => formatCost(BigInt(Math.round(dollars * MICROS_PER_USD)));
 
+type Metric = 'spend' | 'requests' | 'tokens';
+const SERIES_COLORS = ['indigo.6', 'teal.6', 'orange.6', 'grape.6', 'cyan.6', 'pink.6', 'lime.6', 'yellow.6', 'red.6', 'blue.6'];
+const OTHER_COLOR = 'gray.5';
+
+interface DayGroupRow extends Totals {
+  date: string;
+  other: boolean;
+}
+
+/**
+ * A stacked per-day chart's rows and series: one series per group (synthetic keys `s0`, `s1`, … so a model name
+ * with dots never reads as a path), `other` last, every day of the period present (zero where nothing ran).
+ */
+function stackedPerDay<R extends DayGroupRow>(report: UsageReport, rows: R[], groupOf: (row: R) => string, metric: Metric) {
+  const names: string[] = [];
+  let hasOther = false;
+  for (const row of rows) {
+    if (row.other) hasOther = true;
+    else if (!names.includes(groupOf(row))) names.push(groupOf(row));
+  }
+  const keyOf = (row: R) => (row.other ? 'other' : `s${names.indexOf(groupOf(row))}`);
+  const value = (row: R) => (metric === 'spend' ? plotDollars(row.cost_micros) : metric === 'requests' ? row.requests : row.prompt_tokens + row.completion_tokens);
+  const byDate = new Map<string, Record<string, number>>();
+  for (const row of rows) {
+    const day = row.date.slice(0, 10);
+    const values = byDate.get(day) ?? {};
+    values[keyOf(row)] = (values[keyOf(row)] ?? 0) + value(row);
+    byDate.set(day, values);
+  }
+  const series = names.map((name, i) => ({ name: `s${i}`, label: name, color: SERIES_COLORS[i % SERIES_COLORS.length] }));
+  if (hasOther) series.push({ name: 'other', label: 'Other', color: OTHER_COLOR });
+  const data = periodDays(report).map((day) => {
+    const values = byDate.get(day) ?? {};
+    return { date: day.slice(5), ...Object.fromEntries(series.map((s) => [s.name, values[s.name] ?? 0])) };
+  });
+  return { data, series };
+}
+
 export function UsagePage() {
   const [days, setDays] = useState('30');
+  const [metric, setMetric] = useState<Metric>('spend');
   const [report, setReport] = useState<UsageReport | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [keys, setKeys] = useState<KeySummary[]>([]);
@@ -56,7 +98,10 @@ export function UsagePage() {
   const perDay = useMemo(() => (report ? fillDays(report) : []), [report]);
   const byModel = useMemo(() => (report?.by_model ?? []).map((r) => ({ model: r.model ?? 'not served', spend: plotDollars(r.cost_micros), requests: r.requests, tokens: r.total_tokens, cost_micros: r.cost_micros })), [report]);
   const keyName = (id: string | null) => (id === null ? 'Dashboard chat' : (keys.find((k) => k.id === id)?.name ?? `${id.slice(0, 8)}…`));
+  const metricFormatter = metric === 'spend' ? dollarsLabel : (v: number) => v.toLocaleString();
+  const dayModel = useMemo(() => (report ? stackedPerDay(report, report.by_day_model, (r) => r.model ?? 'not served', metric) : null), [report, metric]);
   const byKey = (report?.by_key ?? []).map((r) => ({ key: keyName(r.api_key_id), spend: plotDollars(r.cost_micros), requests: r.requests, tokens: r.total_tokens, cost_micros: r.cost_micros }));
+  const dayKey = report ? stackedPerDay(report, report.by_day_key, (r) => keyName(r.api_key_id), metric) : null;
 
   return (
     <Stack gap="md">
@@ -130,6 +175,28 @@ export function UsagePage() {
                   <Breakdown rows={byKey.map((r) => ({ name: r.key, requests: r.requests, tokens: r.tokens, cost_micros: r.cost_micros }))} label="Key" />
                 </ChartCard>
               </SimpleGrid>
+              <Group justify="space-between" wrap="wrap">
+                <Text fw={500}>Per day by model and by key</Text>
+                <SegmentedControl
+                  aria-label="Per-day metric"
+                  size="xs"
+                  value={metric}
+                  onChange={(value) => setMetric(value as Metric)}
+                  data={[
+                    { value: 'spend', label: 'Spend' },
+                    { value: 'requests', label: 'Requests' },
+                    { value: 'tokens', label: 'Tokens' },
+                  ]}
+                />
+              </Group>
+              <SimpleGrid cols={{ base: 1, md: 2 }}>
+                <ChartCard title="Per day by model" testId="chart-day-models">
+                  {dayModel && <BarChart h={240} data={dayModel.data} dataKey="date" type="stacked" withLegend series={dayModel.series} valueFormatter={metricFormatter} yAxisProps={{ width: 80 }} />}
+                </ChartCard>
+                <ChartCard title="Per day by key" testId="chart-day-keys">
+                  {dayKey && <BarChart h={240} data={dayKey.data} dataKey="date" type="stacked" withLegend series={dayKey.series} valueFormatter={metricFormatter} yAxisProps={{ width: 80 }} />}
+                </ChartCard>
+              </SimpleGrid>
               {report.truncated && (
                 <Text size="xs" c="dimmed">
                   Breakdowns show the top rows only.
@@ -149,14 +216,18 @@ export function UsagePage() {
 /** Every UTC day of the period, zero where nothing ran (the API lists only days with requests). */
 function fillDays(report: UsageReport) {
   const byDate = new Map(report.by_day.map((d) => [d.date.slice(0, 10), d]));
-  const start = new Date(report.since);
   const rows = [];
-  for (let i = 0; i < report.days; i++) {
-    const day = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate() + i)).toISOString().slice(0, 10);
+  for (const day of periodDays(report)) {
     const d = byDate.get(day);
     rows.push({ date: day.slice(5), spend: d ? plotDollars(d.cost_micros) : 0, requests: d?.requests ?? 0, prompt_tokens: d?.prompt_tokens ?? 0, completion_tokens: d?.completion_tokens ?? 0 });
   }
   return rows;
+}
+
+/** The period's UTC days, oldest first, as `YYYY-MM-DD`. */
+function periodDays(report: UsageReport): string[] {
+  const start = new Date(report.since);
+  return Array.from({ length: report.days }, (_, i) => new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate() + i)).toISOString().slice(0, 10));
 }
 
 function Stat({ label, children }: { label: string; children: ReactNode }) {

@@ -59,6 +59,11 @@ describe('usage routes formatting', () => {
       since: '2025-03-04T00:00:00.000Z',
       totals,
       byDay: [{ day: '2025-03-10', ...totals }],
+      byDayModel: [
+        { day: '2025-03-10', modelId: 'demo/echo', other: false, ...totals },
+        { day: '2025-03-10', modelId: null, other: true, ...totals },
+      ],
+      byDayKey: [{ day: '2025-03-10', apiKeyId: 'key-1', other: false, ...totals }],
       byModel: [{ modelId: 'demo/echo', providerId: 'demo', ...totals }],
       byKey: [{ apiKeyId: 'key-1', ...totals }],
       byEndUser: [{ endUserId: null, ...totals }],
@@ -69,6 +74,11 @@ describe('usage routes formatting', () => {
       days: 7,
       totals: { cost_micros: '90' },
       by_day: [{ date: '2025-03-10', requests: 3 }],
+      by_day_model: [
+        { date: '2025-03-10', model: 'demo/echo', other: false, requests: 3, cost_micros: '90', cost: '0.000090' },
+        { date: '2025-03-10', model: null, other: true, requests: 3 },
+      ],
+      by_day_key: [{ date: '2025-03-10', api_key_id: 'key-1', other: false, cost_micros: '90' }],
       by_model: [{ model: 'demo/echo', provider: 'demo', cost: '0.000090' }],
       by_key: [{ api_key_id: 'key-1' }],
       by_user: [{ user: null }],

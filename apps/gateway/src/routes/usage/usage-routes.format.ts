@@ -21,7 +21,8 @@ export function formatTotals(totals: Totals) {
   };
 }
 
-/** `GET /api/v1/usage`: totals and breakdowns by model, key, end user, app and day. */
+/** `GET /api/v1/usage`: totals and breakdowns by model, key, end user, app and day, and per-day series by model and by key (top
+ * `USAGE_SERIES_TOP` of the window, the rest as one `other: true` row per day). */
 export function formatUsageReport(report: UsageReport) {
   return {
     data: {
@@ -33,6 +34,8 @@ export function formatUsageReport(report: UsageReport) {
       by_user: report.byEndUser.map((row) => ({ user: row.endUserId, ...formatTotals(row) })),
       by_app: report.byApp.map((row) => ({ app_title: row.appTitle, http_referer: row.appReferer, ...formatTotals(row) })),
       by_day: report.byDay.map((row) => ({ date: row.day, ...formatTotals(row) })),
+      by_day_model: report.byDayModel.map((row) => ({ date: row.day, model: row.modelId, other: row.other, ...formatTotals(row) })),
+      by_day_key: report.byDayKey.map((row) => ({ date: row.day, api_key_id: row.apiKeyId, other: row.other, ...formatTotals(row) })),
       truncated: report.truncated,
     },
   };

@@ -12,6 +12,13 @@ export const UsageTotalsSchema = z.object({ requests: Count, ...UsageCountsShape
 /** Rows per breakdown, highest cost first; the rest are left off (`truncated`). */
 export const USAGE_BREAKDOWN_ROWS_MAX = 100;
 
+/** Per-day series keep this many models / keys (highest cost over the window); the rest are one `other` row per day. */
+export const USAGE_SERIES_TOP = 8;
+
+/** One day × group row of a per-day series; `other` rows sum every group outside the top ones (their key is null). */
+const series = <K extends z.ZodRawShape>(keys: K) =>
+  z.array(UsageTotalsSchema.extend({ day: z.string(), other: z.boolean(), ...keys })).max(366 * (USAGE_SERIES_TOP + 1));
+
 const breakdown = <K extends z.ZodRawShape>(keys: K) => z.array(UsageTotalsSchema.extend(keys)).max(USAGE_BREAKDOWN_ROWS_MAX);
 
 /**
@@ -26,6 +33,8 @@ export const BillingUsageQuery = defineCommand({
     since: z.string(),
     totals: UsageTotalsSchema,
     byDay: z.array(UsageTotalsSchema.extend({ day: z.string() })).max(90),
+    byDayModel: series({ modelId: z.string().nullable() }),
+    byDayKey: series({ apiKeyId: z.string().nullable() }),
     byModel: breakdown({ modelId: z.string().nullable(), providerId: z.string().nullable() }),
     byKey: breakdown({ apiKeyId: z.string().nullable() }),
     byEndUser: breakdown({ endUserId: z.string().nullable() }),
