@@ -29,6 +29,8 @@ const DEV_CHAIN_ID = 31337;
 const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
 // Dev-only treasury: the watcher gets only its xpub, as an operator's would in production.
 const DEV_TREASURY_MNEMONIC = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
+// Dev-only offline web search (canned example.com results) unless WEB_SEARCH_URL names a real one.
+const DEMO_SEARCH_PORT = Number(process.env.DEMO_SEARCH_PORT ?? 8086);
 const require = createRequire(import.meta.url);
 
 function readJson(file) {
@@ -78,6 +80,24 @@ async function startAnvil(pids) {
 }
 
 /** The demo USDT on the local chain: reused when the chain still has it, else deployed and minted to the payer. */
+/**
+ * DEV ONLY: the canned offline search API (scripts/demo-search-server.mjs) behind the gateway's web search, so the chat's
+ * "Web search" switch works in `make up`. Skipped when WEB_SEARCH_URL is set (then that search API is used).
+ */
+async function startDemoSearch(pids) {
+  const url = `http://127.0.0.1:${DEMO_SEARCH_PORT}`;
+  const log = openSync(join(logDir, 'demo-search.log'), 'a');
+  const child = spawn(process.execPath, [join(root, 'scripts', 'demo-search-server.mjs')], {
+    cwd: root, env: { ...process.env, DEMO_SEARCH_PORT: String(DEMO_SEARCH_PORT) }, stdio: ['ignore', log, log], detached: true,
+  });
+  closeSync(log);
+  child.unref();
+  pids['demo-search'] = child.pid;
+  writeFileSync(pidFile, JSON.stringify(pids, null, 2));
+  await waitReady('demo-search', url, child, 10_000);
+  return url;
+}
+
 async function ensureDemoUsdt(rpcUrl, previousToken) {
   if (previousToken && (await rpc(rpcUrl, 'eth_getCode', [previousToken, 'latest'])) !== '0x') return { token: previousToken, fresh: false };
   const { createPublicClient, createWalletClient, http, defineChain } = await import('viem');
@@ -154,6 +174,7 @@ async function up() {
   const pids = {};
   const children = [];
   const chainRpcUrl = await startAnvil(pids);
+  if (!process.env.WEB_SEARCH_URL) Object.assign(env, { WEB_SEARCH_URL: await startDemoSearch(pids), WEB_SEARCH_STYLE: 'searxng' });
   const { token, fresh } = await ensureDemoUsdt(chainRpcUrl, previous.chain?.token);
   // A new local chain starts at block 0: the watcher's cursor from an older chain would skip its blocks.
   if (fresh) await devSql('DELETE FROM chain.follower_cursors WHERE chain_id = $1', [DEV_CHAIN_ID], { ignoreMissing: true });
@@ -205,7 +226,7 @@ async function up() {
   const chain = { rpcUrl: chainRpcUrl, chainId: DEV_CHAIN_ID, token, payerMnemonicIndex: 1 };
   writeFileSync(devFile, JSON.stringify({ url, apiKey, adminToken, workspaceId, chain }, null, 2), { mode: 0o600 });
   const credits = await api(url, '/api/v1/credits', { token: apiKey });
-  console.log(`\nSwitchyard is up.\n  dashboard: ${url}/dashboard/\n  gateway:   ${url}\n  API key:   ${apiKey}\n  workspace: ${workspaceId} (balance $${credits.balance_usd})\n  logs:      .switchyard/logs/\n  chain:     ${chainRpcUrl} (anvil, chain ${DEV_CHAIN_ID}), demo USDT ${token}\n  fund it:   npx switchyard deposit send --amount 10\n  stop with: make down\n`);
+  console.log(`\nSwitchyard is up.\n  dashboard: ${url}/dashboard/\n  gateway:   ${url}\n  API key:   ${apiKey}\n  workspace: ${workspaceId} (balance $${credits.balance_usd})\n  logs:      .switchyard/logs/\n  chain:     ${chainRpcUrl} (anvil, chain ${DEV_CHAIN_ID}), demo USDT ${token}\n  search:    ${env.WEB_SEARCH_URL}${process.env.WEB_SEARCH_URL ? '' : ' (demo: canned example.com results, dev only)'}\n  fund it:   npx switchyard deposit send --amount 10\n  stop with: make down\n`);
   console.log(`Try it:\n  curl ${url}/v1/chat/completions -H "Authorization: Bearer ${apiKey}" -H "Content-Type: application/json" \\\n    -d '{"model":"demo/echo","messages":[{"role":"user","content":"Hello"}]}'\n`);
 }
 

@@ -160,6 +160,13 @@ describe('dashboard: chat, logs and usage', () => {
     await spend.locator('.recharts-area-area').first().waitFor();
     expect(await page.locator('[data-testid="chart-requests"] .recharts-bar-rectangle path').count()).toBeGreaterThanOrEqual(1);
     await page.locator('[data-testid="chart-models"]').getByText(/\/|not served/).first().waitFor();
+    // Per day by model: today's stacked bar, its legend naming the model the API reports for today.
+    const perDay = (await (await context.request.get(`${base}/api/v1/usage?days=30`)).json()) as { data: { by_day_model: Array<{ date: string; model: string | null }> } };
+    const todaysModel = perDay.data.by_day_model.find((row) => row.date === today && row.model)?.model;
+    expect(todaysModel).toBeTruthy();
+    const dayModels = page.locator('[data-testid="chart-day-models"]');
+    await dayModels.locator('.recharts-bar-rectangle path').first().waitFor();
+    await dayModels.locator('.recharts-legend-wrapper, .mantine-BarChart-legend').getByText(todaysModel!, { exact: false }).first().waitFor();
     await screenshot(page, 'usage');
   });
 
@@ -182,6 +189,43 @@ describe('dashboard: chat, logs and usage', () => {
     for (const i of [0, 1]) expect(await answers.nth(i).locator('[data-testid="answer-meta"]').textContent()).toMatch(/cost \$0\.\d+ · [\d.]+ (ms|s)/);
     await page.getByRole('img', { name: 'Attached image 1' }).waitFor();
     await screenshot(page, 'chat-compare');
+  });
+
+  it('searches the web for one message (make up’s demo search) and shows its sources and the search fee on the answer', async () => {
+    const features = (await (await context.request.get(`${base}/api/v1/chat/features`)).json()) as { data: { web_search: { configured: boolean; fee_micros: string } } };
+    expect(features.data.web_search.configured).toBe(true);
+    const fee = features.data.web_search.fee_micros;
+    await page.goto(dashboardUrl('/chat'));
+    await eventually(async () => expect(await page.getByRole('combobox', { name: 'Model', exact: true }).inputValue()).toContain('auto'));
+    const toggle = page.getByRole('switch', { name: 'Web search' });
+    await eventually(async () => expect(await toggle.isEnabled()).toBe(true));
+    await toggle.check();
+    // The demo search (scripts/demo-search-server.mjs) answers every query with three canned results named after it.
+    const slug = `switchyard-web-search-${Date.now().toString(36)}`;
+    const question = slug.replace(/-/g, ' ');
+    const input = page.getByLabel('Message', { exact: true });
+    await input.fill(question);
+    await input.press('Enter');
+    const answer = page.locator('[data-testid="assistant-message"]').last();
+    try {
+      await answer.locator('[data-testid="answer-meta"]').waitFor({ timeout: 30_000 });
+    } catch (error) {
+      await screenshot(page, 'chat-web-search-failure');
+      throw new Error(`the answer did not complete: ${await answer.textContent()}`, { cause: error });
+    }
+    const sources = answer.locator('[aria-label="Sources"] a');
+    await eventually(async () => expect(await sources.count()).toBe(3));
+    const links = [];
+    for (let i = 0; i < 3; i++) links.push({ title: await sources.nth(i).textContent(), href: await sources.nth(i).getAttribute('href') });
+    expect(links).toEqual([
+      { title: `${question} — Example Article`, href: `https://example.com/articles/${slug}` },
+      { title: `${question} — Example Wiki`, href: `https://example.org/wiki/${slug}` },
+      { title: `Latest news: ${question}`, href: `https://example.com/news?q=${slug}` },
+    ]);
+    expect(await answer.locator('[data-testid="answer-meta"]').textContent()).toContain(`web search: 1 × ${formatCost(fee)} = ${formatCost(fee)} (included)`);
+    await page.mouse.move(0, 0); // the switch's tooltip would cover the message box
+    await page.getByRole('tooltip').waitFor({ state: 'hidden' });
+    await screenshot(page, 'chat-web-search');
   });
 
   it('shows a workspace guardrail block in the chat with the API’s message', async () => {
