@@ -148,6 +148,36 @@ describe('dashboard: chat, logs and usage', () => {
     await screenshot(page, 'generation');
   });
 
+  it('dictates a message with the browser’s speech recognition (a stand-in recogniser hears a fixed phrase)', async () => {
+    const voicePage = await context.newPage();
+    // Before the app loads: the chat reads window.SpeechRecognition once. (A string: no DOM library here.)
+    await voicePage.addInitScript(`(() => {
+      class StandInRecognition {
+        start() {
+          window.__recognitionLang = this.lang;
+          setTimeout(() => {
+            const alternative = { transcript: 'what does a token cost' };
+            const result = Object.assign([alternative], { isFinal: true });
+            this.onresult?.({ resultIndex: 0, results: [result] });
+            this.onend?.();
+          }, 300);
+        }
+        stop() { this.onend?.(); }
+      }
+      window.SpeechRecognition = StandInRecognition;
+    })()`);
+    await voicePage.goto(dashboardUrl('/chat'));
+    const input = voicePage.getByLabel('Message', { exact: true });
+    await input.fill('Question:');
+    await voicePage.getByRole('button', { name: 'Voice input' }).click();
+    // Listening while the recogniser runs, then the words appended to what was typed.
+    await voicePage.getByRole('button', { name: 'Stop voice input' }).waitFor();
+    await eventually(async () => expect(await input.inputValue()).toBe('Question: what does a token cost'));
+    await voicePage.getByRole('button', { name: 'Voice input' }).waitFor();
+    expect(await voicePage.evaluate('window.__recognitionLang')).toBe('en-US');
+    await voicePage.close();
+  });
+
   it('charts today’s usage', async () => {
     const usage = (await (await context.request.get(`${base}/api/v1/usage?days=30`)).json()) as { data: { totals: { cost_micros: string; requests: number }; by_day: Array<{ date: string; requests: number }> } };
     const today = new Date().toISOString().slice(0, 10);
