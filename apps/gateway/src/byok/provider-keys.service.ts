@@ -3,6 +3,7 @@ import { REDIS_CLIENT } from '@switchyard/database';
 import { AppError } from '@switchyard/errors';
 import { byokFeePrice } from '@switchyard/pricing';
 import type Redis from 'ioredis';
+import { ExpiringCache } from '../caching/expiring-cache';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import type { PricedCandidate } from '../completion/route-candidates.service';
 import { ProviderRegistry } from '../providers/provider-registry';
@@ -37,7 +38,7 @@ export interface ProviderKeyView {
 @Injectable()
 export class ProviderKeysService {
   private readonly cipher?: ProviderKeyCipher;
-  private readonly cache = new Map<string, { keys: Map<string, WorkspaceKey>; expiresAtMs: number }>();
+  private readonly cache = new ExpiringCache<Map<string, WorkspaceKey>>({ ttlMs: CACHE_TTL_MS, entriesMax: CACHE_ENTRIES_MAX });
 
   constructor(
     private readonly repository: ProviderKeysRepository,
@@ -97,18 +98,15 @@ export class ProviderKeysService {
     return servable(serving);
   }
 
-  private async keysOf(workspaceId: string): Promise<Map<string, WorkspaceKey>> {
-    const now = Date.now();
-    const cached = this.cache.get(workspaceId);
-    if (cached && cached.expiresAtMs > now) return cached.keys;
-    const cipher = this.requireCipher();
-    const keys = new Map<string, WorkspaceKey>();
-    for (const row of await this.repository.forWorkspace(workspaceId)) {
-      keys.set(row.providerId, { apiKey: cipher.decrypt(row.ciphertext, associated(workspaceId, row.providerId)), allowOperatorFallback: row.allowOperatorFallback });
-    }
-    if (this.cache.size >= CACHE_ENTRIES_MAX) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(workspaceId, { keys, expiresAtMs: now + CACHE_TTL_MS });
-    return keys;
+  private keysOf(workspaceId: string): Promise<Map<string, WorkspaceKey>> {
+    return this.cache.getOrLoad(workspaceId, async () => {
+      const cipher = this.requireCipher();
+      const keys = new Map<string, WorkspaceKey>();
+      for (const row of await this.repository.forWorkspace(workspaceId)) {
+        keys.set(row.providerId, { apiKey: cipher.decrypt(row.ciphertext, associated(workspaceId, row.providerId)), allowOperatorFallback: row.allowOperatorFallback });
+      }
+      return keys;
+    });
   }
 
   /** The fee for this request: free within the month's allowance (counted per workspace in Redis), else the operator's rate. */

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ExpiringCache } from '../caching/expiring-cache';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { AppError, type ErrorCode } from '@switchyard/errors';
 import { GuardrailCounters } from './guardrail-counters';
@@ -43,7 +44,7 @@ const scopeName = (p: ScopedPolicy) => (p.scope === 'key' ? 'API key' : 'workspa
  */
 @Injectable()
 export class GuardrailsService {
-  private readonly cache = new Map<string, { policies: ScopedPolicy[]; expiresAtMs: number }>();
+  private readonly cache = new ExpiringCache<ScopedPolicy[]>({ ttlMs: POLICY_CACHE_TTL_MS, entriesMax: POLICY_CACHE_ENTRIES_MAX });
 
   constructor(
     private readonly repository: GuardrailPoliciesRepository,
@@ -53,19 +54,14 @@ export class GuardrailsService {
 
   /** The workspace's policy and the key's; a caller without a key (a signed-in wallet's chat) gets the workspace's only. */
   async policiesFor(key: GuardedCaller): Promise<ScopedPolicy[]> {
-    const now = Date.now();
-    const cacheKey = key.apiKeyId ?? `workspace:${key.workspaceId}`;
-    const cached = this.cache.get(cacheKey);
-    if (cached && cached.expiresAtMs > now) return cached.policies;
-    const rows = key.apiKeyId ? await this.repository.findFor(key.workspaceId, key.apiKeyId) : await this.repository.findWorkspaceOnly(key.workspaceId);
-    const policies = rows.map((row) => ({
-      scope: row.apiKeyId ? ('key' as const) : ('workspace' as const),
-      scopeId: row.apiKeyId ?? row.workspaceId,
-      policy: GuardrailPolicySchema.parse(row.policy),
-    }));
-    if (this.cache.size >= POLICY_CACHE_ENTRIES_MAX) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(cacheKey, { policies, expiresAtMs: now + POLICY_CACHE_TTL_MS });
-    return policies;
+    return this.cache.getOrLoad(key.apiKeyId ?? `workspace:${key.workspaceId}`, async () => {
+      const rows = key.apiKeyId ? await this.repository.findFor(key.workspaceId, key.apiKeyId) : await this.repository.findWorkspaceOnly(key.workspaceId);
+      return rows.map((row) => ({
+        scope: row.apiKeyId ? ('key' as const) : ('workspace' as const),
+        scopeId: row.apiKeyId ?? row.workspaceId,
+        policy: GuardrailPolicySchema.parse(row.policy),
+      }));
+    });
   }
 
   /** A named model outside an allowlist is refused before routing (`auto` is narrowed later instead). */

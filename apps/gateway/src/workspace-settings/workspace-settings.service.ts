@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
+import { ExpiringCache } from '../caching/expiring-cache';
 import { ApiKeysRepository } from '../auth/api-keys.repository';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import type { WorkspaceSettingsInput } from './workspace-settings.schemas';
@@ -28,7 +29,7 @@ export interface WorkspaceSettingsView {
  */
 @Injectable()
 export class WorkspaceSettingsService {
-  private readonly cache = new Map<string, { logging: ContentLogging; expiresAtMs: number }>();
+  private readonly cache = new ExpiringCache<ContentLogging>({ ttlMs: CACHE_TTL_MS, entriesMax: CACHE_ENTRIES_MAX });
 
   constructor(
     private readonly repository: WorkspaceSettingsRepository,
@@ -67,14 +68,10 @@ export class WorkspaceSettingsService {
     return logging.storeContent && !logging.excludedKeyIds.has(key.apiKeyId);
   }
 
-  private async contentLogging(workspaceId: string): Promise<ContentLogging> {
-    const now = Date.now();
-    const cached = this.cache.get(workspaceId);
-    if (cached && cached.expiresAtMs > now) return cached.logging;
-    const row = await this.repository.find(workspaceId);
-    const logging = { storeContent: row?.storeContent ?? false, excludedKeyIds: new Set(row?.contentExcludedKeyIds ?? []) };
-    if (this.cache.size >= CACHE_ENTRIES_MAX) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(workspaceId, { logging, expiresAtMs: now + CACHE_TTL_MS });
-    return logging;
+  private contentLogging(workspaceId: string): Promise<ContentLogging> {
+    return this.cache.getOrLoad(workspaceId, async () => {
+      const row = await this.repository.find(workspaceId);
+      return { storeContent: row?.storeContent ?? false, excludedKeyIds: new Set(row?.contentExcludedKeyIds ?? []) };
+    });
   }
 }
