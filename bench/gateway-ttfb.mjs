@@ -36,6 +36,7 @@ const { values: opt } = parseArgs({
     'keep-stack': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
     'profile-seconds': { type: 'string', default: '10' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -51,6 +52,8 @@ if (opt.help) {
   --root DIR             the Switchyard checkout to run (default: this repo), e.g. a \`git archive\` snapshot
   --model ID             model id sent to the gateway (default openai/gpt-4o-mini → upstream gpt-4o-mini)
   --credit-micros N      credits of the bench workspace (default 1000000000 = $1000; env BENCH_CREDIT_MICROS)
+  --source               run the TypeScript sources through @swc-node/register (default: compile with
+                         scripts/build-dist.js and run dist/ with NODE_ENV=production, as the image does)
   --keep-stack           leave the stack running afterwards (stop: node scripts/dev-stack.mjs down)
   --profile              instead of compare: time each stage of the request path (bench/lib/stage-timer.cjs)
                          over the first scenario against the mock; --cpu-prof adds V8 CPU profiles
@@ -141,6 +144,7 @@ const stackEnv = {
   PORT: String(GATEWAY_PORT),
   // The load driver uses one key far above the default per-key rate limit.
   RATE_LIMIT_DEFAULT_RPM: '0',
+  ...(opt.source ? {} : { DEV_STACK_BUILD: 'dist', NODE_ENV: 'production' }),
   ...(opt.profile
     ? {
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} -r ${path.join(HERE, 'lib', 'stage-timer.cjs')}`.trim(),
@@ -165,7 +169,11 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-console.log(`gateway-ttfb: starting the Switchyard dev stack from ${ROOT} (OpenAI upstream ${MOCK_BASE})`);
+if (!opt.source) {
+  console.log(`gateway-ttfb: compiling ${ROOT} to dist/ (scripts/build-dist.js)`);
+  if ((await run(process.execPath, [path.join(ROOT, 'scripts', 'build-dist.js')], { cwd: ROOT, silent: true })) !== 0) fail('scripts/build-dist.js failed');
+}
+console.log(`gateway-ttfb: starting the Switchyard dev stack from ${ROOT} (${opt.source ? 'sources' : 'dist/'}; OpenAI upstream ${MOCK_BASE})`);
 stackStarted = true;
 if ((await run(process.execPath, [path.join(ROOT, 'scripts', 'dev-stack.mjs'), 'up'], { cwd: ROOT, env: stackEnv })) !== 0) {
   stackStarted = false; // dev-stack stops what it started when `up` fails

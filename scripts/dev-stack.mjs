@@ -156,6 +156,20 @@ async function api(url, path, { token, method = 'GET', body } = {}) {
   return JSON.parse(text);
 }
 
+// DEV_STACK_BUILD=dist runs the compiled output of `node scripts/build-dist.js` (what the image ships, no TypeScript
+// loader); the default runs the sources through @swc-node/register.
+const BUILD = process.env.DEV_STACK_BUILD ?? 'source';
+
+// DEV_STACK_NODE_FLAGS adds node flags NODE_OPTIONS refuses, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+const NODE_FLAGS = (process.env.DEV_STACK_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
+function serviceEntry(name) {
+  if (BUILD !== 'dist') return [...NODE_FLAGS, '-r', '@swc-node/register', join(root, 'apps', name, 'src', 'main.ts')];
+  const main = join(root, 'dist', 'apps', name, 'src', 'main.js');
+  if (!existsSync(main)) throw new Error(`DEV_STACK_BUILD=dist but ${main} is missing; run node scripts/build-dist.js first`);
+  return [...NODE_FLAGS, main];
+}
+
 async function up() {
   mkdirSync(logDir, { recursive: true });
   const previous = readJson(devFile) ?? {};
@@ -203,7 +217,7 @@ async function up() {
   }
   for (const service of SERVICES) {
     const log = openSync(join(logDir, `${service.name}.log`), 'a');
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'apps', service.name, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, serviceEntry(service.name), {
       cwd: root, env: { ...env, PORT: String(service.port) }, stdio: ['ignore', log, log], detached: true,
     });
     closeSync(log);

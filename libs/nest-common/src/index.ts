@@ -6,3 +6,5 @@ export * from './lib/zod-body.pipe';
 export * from './lib/bootstrap-service';
 export * from './lib/nats-readiness';
 export * from './lib/jetstream-lag.metrics';
+export * from './lib/logging/service-logger';
+export * from './lib/logging/access-log';

@@ -1,13 +1,14 @@
 import 'reflect-metadata';
-import { trace } from '@opentelemetry/api';
 import type { Server as HttpServer, ServerResponse } from 'node:http';
 import { type DynamicModule, type INestApplication, Logger, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connectNatsMicroservice, natsConnectionOptions } from '@switchyard/nats';
-import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
+import type { FastifyInstance } from 'fastify';
 import { AppError } from '@switchyard/errors';
 import { envelopeForUrl, HttpErrorFilter, type PathErrorEnvelope } from './http-error.filter';
+import { installAccessLog } from './logging/access-log';
+import { ServiceLogger } from './logging/service-logger';
 
 /** The validated env fields every service's bootstrap reads. */
 export interface ServiceBootstrapEnv {
@@ -47,7 +48,9 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   });
   refuseOversizedBodies(adapter, bodyLimitBytes, errorEnvelopes);
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { bufferLogs: true });
-  app.useLogger(app.get(PinoNestLogger));
+  const logger = app.get(ServiceLogger);
+  app.useLogger(logger);
+  installAccessLog(app.getHttpAdapter().getInstance() as FastifyInstance, logger.pino);
   app.useGlobalFilters(new HttpErrorFilter(undefined, errorEnvelopes));
   app.enableShutdownHooks();
   const { env } = options;
@@ -105,60 +108,5 @@ function refuseOversizedBodies(adapter: FastifyAdapter, bodyLimitBytes: number, 
     request.raw.once('end', refuse);
     request.raw.once('error', refuse);
     request.raw.resume();
-  });
-}
-
-const REDACTED = '[redacted]';
-
-/** Credentials a request or response carries in headers: never in a log line. */
-const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers["proxy-authorization"]',
-  'req.headers["x-api-key"]',
-  'req.headers["x-goog-api-key"]',
-  'req.headers.cookie',
-  'req.query.key',
-  'res.headers["set-cookie"]',
-];
-
-/** The URL with the value of every `key` query parameter (Gemini's `?key=`, however its name is encoded) redacted. */
-export function redactUrlCredentials(url: string | undefined): string | undefined {
-  const q = url?.indexOf('?') ?? -1;
-  if (url === undefined || q < 0) return url;
-  const params = url.slice(q + 1).split('&').map((part) => {
-    const eq = part.indexOf('=');
-    const name = eq < 0 ? part : part.slice(0, eq);
-    let decoded: string | undefined;
-    try {
-      decoded = decodeURIComponent(name.replace(/\+/g, ' '));
-    } catch {
-      decoded = undefined;
-    }
-    return decoded === undefined || decoded.trim().toLowerCase() === 'key' ? `${name}=${REDACTED}` : part;
-  });
-  return `${url.slice(0, q + 1)}${params.join('&')}`;
-}
-
-/** The pino logger module every service imports: JSON logs, request logging off for ops endpoints. */
-function traceFields(): { traceId?: string; spanId?: string } {
-  const span = trace.getActiveSpan();
-  if (!span) return {};
-  const { traceId, spanId } = span.spanContext();
-  return { traceId, spanId };
-}
-
-export function serviceLoggerModule(serviceName: string, level: string) {
-  return LoggerModule.forRoot({
-    pinoHttp: {
-      level,
-      base: { service: serviceName },
-      autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
-      redact: { paths: REDACTED_LOG_PATHS, censor: REDACTED },
-      serializers: { req: (req: { url?: string }) => Object.assign(req, { url: redactUrlCredentials(req.url) }) },
-      customProps: (req) => ({ requestId: (req as { id?: unknown }).id }),
-      // Every line logged inside a traced request names its trace, so logs and traces join on traceId.
-      mixin: traceFields,
-      timestamp: () => `,"time":"${new Date().toISOString()}"`,
-    },
   });
 }
