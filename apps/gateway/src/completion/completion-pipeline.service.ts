@@ -30,6 +30,7 @@ import { SseResponse } from '../streaming/sse-response';
 import { RequestContentCapture } from '../metering/request-content.capture';
 import { WorkspaceSettingsService } from '../workspace-settings/workspace-settings.service';
 import { StreamSlotsStore } from '../streaming/stream-slots.store';
+import { streamTooLong, takeStreamSlot } from '../streaming/stream-limits';
 import { SsrfGuard } from '../upstream/ssrf-guard';
 import { checkRequestLimits, userMediaUrls } from './request-limits';
 import type { ResponseSurface, ServedResponse } from './response-surface';
@@ -253,14 +254,7 @@ export class CompletionPipeline {
 
   /** One of the key's GATEWAY_STREAMS_PER_KEY_MAX stream slots, released when the response closes; none free → 429. */
   private async takeStreamSlot(key: CompletionCaller, requestId: string, reply: FastifyReply): Promise<void> {
-    const limit = this.env.GATEWAY_STREAMS_PER_KEY_MAX;
-    if (limit === 0) return;
-    // Held past the duration cap only if a replica died holding it.
-    const holdMs = this.env.GATEWAY_STREAM_DURATION_MS_MAX + this.env.UPSTREAM_TIMEOUT_MS;
-    if (!(await this.streamSlots.acquire(key.scopeId, requestId, limit, holdMs))) {
-      throw new AppError('rate_limited', `This key already has ${limit} streams open; wait for one to finish.`, { retryAfterMs: 1_000 });
-    }
-    reply.raw.once('close', () => void this.streamSlots.release(key.scopeId, requestId).catch((error: unknown) => this.logger.warn({ err: error }, 'stream slot not released')));
+    await takeStreamSlot(this.streamSlots, this.env, key.scopeId, requestId, reply, this.logger);
   }
 
   private async stream(state: RequestState, candidates: ServingCandidate[], reply: FastifyReply): Promise<void> {
@@ -313,7 +307,7 @@ export class CompletionPipeline {
   }
 
   private streamTooLong(): AppError {
-    return new AppError('upstream_timeout', `The stream was cut at this gateway's limit of ${this.env.GATEWAY_STREAM_DURATION_MS_MAX} ms.`);
+    return streamTooLong(this.env);
   }
 
   /** Relays one provider stream after its first delta; a mid-stream error becomes a final error chunk. */
@@ -347,7 +341,7 @@ export class CompletionPipeline {
         state.content?.delta(delta);
         if (delta.type === 'content' || delta.type === 'reasoning') produced += delta.text;
         else if (delta.type === 'tool_calls') produced += delta.toolCalls.map((t) => `${t.function?.name ?? ''}${t.function?.arguments ?? ''}`).join('');
-        else finishReason = delta.finishReason;
+        else if (delta.type === 'finish') finishReason = delta.finishReason;
         await sse.sendAll(writer.delta(delta));
       }
       state.usage = reportedUsage ?? estimate();

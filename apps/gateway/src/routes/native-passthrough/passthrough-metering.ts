@@ -31,3 +31,8 @@ export function nativeOutputLimit(body: Json, price: EndpointPrice): number {
   }
   return price.outputTokensMax;
 }
+
+/** A streamed answer: `stream: true` (OpenAI, Anthropic and the compatible APIs) or Gemini's `:streamGenerateContent`. */
+export function nativeStreamed(body: Json, path: string): boolean {
+  return body.stream === true || /(?:^|\/)models\/[^/:]+:streamGenerateContent$/.test(path);
+}

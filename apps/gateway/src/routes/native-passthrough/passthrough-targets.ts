@@ -1,5 +1,6 @@
 import type { GatewayEnv } from '../../config/gateway.env';
 import { OPENAI_COMPATIBLE_PROVIDERS } from '../../providers/openai-compatible-providers';
+import { anthropicStreamError, geminiStreamError, type NativeStreamError, openAiStreamError } from './native-stream-error';
 
 /** Where `/{provider}/…` goes and how we authenticate there (with our key, never the caller's). */
 export interface PassthroughTarget {
@@ -8,6 +9,8 @@ export interface PassthroughTarget {
   authHeaders: Record<string, string>;
   /** Caller headers forwarded as they are (API versions and betas), lower-case. */
   forwardedHeaders: readonly string[];
+  /** How a stream of this API ends with our error (cut at the duration limit). */
+  streamError: NativeStreamError;
 }
 
 /** Every enabled provider's native API: the OpenAI-compatible ones, Anthropic and Google. */
@@ -18,7 +21,7 @@ export function passthroughTargets(env: GatewayEnv): Map<string, PassthroughTarg
     const key = values[`${provider.envPrefix}_API_KEY`];
     const baseUrl = values[`${provider.envPrefix}_BASE_URL`] ?? ('defaultBaseUrl' in provider ? provider.defaultBaseUrl : undefined);
     if (!baseUrl || (provider.apiKeyRequired && !key)) continue;
-    targets.set(provider.id, { providerId: provider.id, baseUrl, authHeaders: key ? { authorization: `Bearer ${key}` } : {}, forwardedHeaders: ['openai-beta'] });
+    targets.set(provider.id, { providerId: provider.id, baseUrl, authHeaders: key ? { authorization: `Bearer ${key}` } : {}, forwardedHeaders: ['openai-beta'], streamError: openAiStreamError });
   }
   if (env.ANTHROPIC_API_KEY) {
     targets.set('anthropic', {
@@ -26,9 +29,10 @@ export function passthroughTargets(env: GatewayEnv): Map<string, PassthroughTarg
       baseUrl: env.ANTHROPIC_BASE_URL,
       authHeaders: { 'x-api-key': env.ANTHROPIC_API_KEY, 'anthropic-version': '2023-06-01' },
       forwardedHeaders: ['anthropic-version', 'anthropic-beta'],
+      streamError: anthropicStreamError,
     });
   }
-  if (env.GEMINI_API_KEY) targets.set('google', { providerId: 'google', baseUrl: env.GEMINI_BASE_URL, authHeaders: { 'x-goog-api-key': env.GEMINI_API_KEY }, forwardedHeaders: [] });
+  if (env.GEMINI_API_KEY) targets.set('google', { providerId: 'google', baseUrl: env.GEMINI_BASE_URL, authHeaders: { 'x-goog-api-key': env.GEMINI_API_KEY }, forwardedHeaders: [], streamError: geminiStreamError });
   return targets;
 }
 

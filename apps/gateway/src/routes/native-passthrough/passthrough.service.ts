@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type TokenUsage, ZERO_USAGE } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
@@ -6,13 +7,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthService, type AuthenticatedKey } from '../../auth/api-key-auth.service';
 import { newRequestId } from '../../metering/request-id';
 import { GATEWAY_ENV, type GatewayEnv } from '../../config/gateway.env';
-import { CompletionPublisher } from '../../metering/completion.publisher';
+import { CompletionPublisher, type RequestCompletedPayload } from '../../metering/completion.publisher';
 import { LedgerClient } from '../../metering/ledger.client';
 import { countTextTokens } from '../../metering/token-counter';
-import { SseDecoder } from '../../streaming/sse-decoder';
-import { UpstreamHttpClient } from '../../upstream/upstream-http.client';
+import { SseDecoder, type SseEvent } from '../../streaming/sse-decoder';
+import { streamTooLong, takeStreamSlot } from '../../streaming/stream-limits';
+import { StreamSlotsStore } from '../../streaming/stream-slots.store';
+import { UpstreamHttpClient, type UpstreamResponse } from '../../upstream/upstream-http.client';
+import { isClosingEvent } from './native-stream-end';
+import { nativeText } from './native-text';
 import { mergeUsage, usageOf } from './native-usage';
-import { nativeModel, nativeOutputLimit, nativePrice, UNMETERED_METHODS } from './passthrough-metering';
+import { nativeModel, nativeOutputLimit, nativePrice, nativeStreamed, UNMETERED_METHODS } from './passthrough-metering';
 import { type PassthroughTarget, passthroughTargets, passthroughUrl } from './passthrough-targets';
 
 type Method = 'GET' | 'HEAD' | 'DELETE' | 'POST' | 'PUT' | 'PATCH';
@@ -21,6 +26,8 @@ const METHODS = new Set<string>(['GET', 'HEAD', 'DELETE', 'POST', 'PUT', 'PATCH'
 const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-authenticate', 'proxy-connection', 'upgrade', 'trailer', 'te']);
 /** A JSON answer is parsed for usage up to this size; the bytes still all reach the client. */
 const JSON_USAGE_BYTES_MAX = 8 * 1_048_576;
+/** What a stream may send after its closing event, held back until the completion is published. */
+const HELD_BYTES_MAX = 1_048_576;
 
 interface Metering {
   price: EndpointPrice;
@@ -28,10 +35,25 @@ interface Metering {
   requestBody: string;
 }
 
+/** What one forwarded exchange produced, as far as the gateway read it; becomes the completion event. */
+interface Exchange {
+  status: number;
+  outcome: RequestCompletedPayload['outcome'];
+  /** The provider's usage, merged over a stream's events. */
+  usage?: TokenUsage;
+  /** The generated text we recognised (see nativeText), and the raw payloads (bounded) for shapes we do not. */
+  text: string;
+  rawText: string;
+  /** Cut at GATEWAY_STREAM_DURATION_MS_MAX after it started: billed for what was produced. */
+  cut: boolean;
+}
+
 /**
  * `/{provider}/…`: a provider's own API with our auth and our provider key. Reads are forwarded as they are;
  * anything that can produce tokens is held for its worst case, streamed back byte for byte, and billed from
- * the usage in the response (counted tokens when it carries none).
+ * the usage in the response (counted tokens when it carries none). The money guarantees are the pipeline's: the
+ * completion is published (acked) before the client can see a served answer end, and streams take a stream slot
+ * and are cut at the duration limit.
  */
 @Injectable()
 export class PassthroughService {
@@ -44,6 +66,7 @@ export class PassthroughService {
     private readonly ledger: LedgerClient,
     private readonly http: UpstreamHttpClient,
     private readonly publisher: CompletionPublisher,
+    private readonly streamSlots: StreamSlotsStore,
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {
     this.targets = passthroughTargets(env);
@@ -68,6 +91,9 @@ export class PassthroughService {
       // OpenAI-compatible streams only report usage when asked to.
       if (body.stream === true && target.authHeaders.authorization && path.endsWith('chat/completions')) body.stream_options = { include_usage: true };
     }
+    const streamed = body !== undefined && nativeStreamed(body, path);
+    // Before the hold, as in the pipeline: a refused stream changes nothing.
+    if (streamed) await takeStreamSlot(this.streamSlots, this.env, key.apiKeyId, requestId, reply, this.logger);
     const metering = body ? await this.hold(key, target, path, body, requestId) : undefined;
 
     const headers: Record<string, string> = { ...target.authHeaders, 'accept-encoding': 'identity' };
@@ -83,56 +109,128 @@ export class PassthroughService {
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) clientAbort.abort(new Error('client disconnected'));
     });
-    let usage: TokenUsage | undefined;
-    let responseText = '';
-    let status = 0;
-    let outcome: 'succeeded' | 'failed' | 'client_aborted' = 'failed';
+    // Streams get the pipeline's duration cap instead of the request timeout (which still bounds each silence).
+    const durationCap = streamed ? AbortSignal.timeout(this.env.GATEWAY_STREAM_DURATION_MS_MAX) : undefined;
+    const exchange: Exchange = { status: 0, outcome: 'failed', text: '', rawText: '', cut: false };
+    let published = false;
+    const publish = (beforeAnswer: boolean): Promise<void> => {
+      if (!metering || published) return Promise.resolve();
+      published = true;
+      const payload = this.completion(metering, key, target, startedAt, streamed, exchange);
+      if (beforeAnswer) return this.publisher.publishBeforeAnswer(payload);
+      this.publisher.publishInBackground(payload);
+      return Promise.resolve();
+    };
     try {
       const upstream = await this.http.send({
         url: passthroughUrl(target.baseUrl, path, search),
         method: method as Method,
         headers,
         body: metering?.requestBody,
-        signal: AbortSignal.any([clientAbort.signal, AbortSignal.timeout(this.env.UPSTREAM_TIMEOUT_MS)]),
+        signal: AbortSignal.any([clientAbort.signal, durationCap ?? AbortSignal.timeout(this.env.UPSTREAM_TIMEOUT_MS)]),
         timeoutMs: this.env.UPSTREAM_TIMEOUT_MS,
       });
-      status = upstream.statusCode;
-      reply.hijack();
-      const raw = reply.raw;
+      exchange.status = upstream.statusCode;
       const outgoing: Record<string, string | string[]> = { 'x-request-id': requestId, 'x-switchyard-provider': target.providerId };
       for (const [name, value] of Object.entries(upstream.headers)) {
         if (value !== undefined && !HOP_HEADERS.has(name)) outgoing[name] = value;
       }
-      raw.writeHead(status, outgoing);
-      raw.socket?.setNoDelay(true);
-      const streamed = String(upstream.headers['content-type'] ?? '').includes('text/event-stream');
-      const decoder = streamed ? new SseDecoder() : undefined;
-      const jsonChunks: Buffer[] = [];
-      let jsonBytes = 0;
-      for await (const chunk of upstream.body) {
-        if (!raw.write(chunk)) await new Promise<void>((resolve) => (raw.once('drain', resolve), raw.once('close', resolve)));
-        if (!metering) continue;
-        if (decoder) {
-          for (const event of decoder.push(chunk)) usage = this.usageFromEvent(event.data, usage, (text) => (responseText += text));
-        } else if (jsonBytes < JSON_USAGE_BYTES_MAX) {
-          jsonChunks.push(Buffer.from(chunk));
-          jsonBytes += chunk.length;
-        }
-      }
-      raw.end();
-      if (metering && decoder) for (const event of decoder.end()) usage = this.usageFromEvent(event.data, usage, (text) => (responseText += text));
-      if (metering && !decoder) {
-        responseText = Buffer.concat(jsonChunks).toString('utf8');
-        usage = this.usageFromJson(responseText);
-      }
-      outcome = status >= 200 && status < 300 ? 'succeeded' : 'failed';
+      const served = exchange.status >= 200 && exchange.status < 300;
+      // A served answer's completion is published (and acked) before the client can see the answer complete.
+      const beforeEnd = () => {
+        exchange.outcome = served ? 'succeeded' : 'failed';
+        return served ? publish(true) : Promise.resolve();
+      };
+      const head = () => {
+        reply.hijack();
+        reply.raw.writeHead(exchange.status, outgoing);
+        reply.raw.socket?.setNoDelay(true);
+      };
+      if (!metering) await this.relayUnmetered(upstream, reply.raw, head);
+      else if (String(upstream.headers['content-type'] ?? '').includes('text/event-stream')) await this.relaySse(upstream, reply.raw, head, exchange, beforeEnd);
+      else await this.relayJson(upstream, reply.raw, head, exchange, beforeEnd);
     } catch (error) {
-      if (clientAbort.signal.aborted) outcome = 'client_aborted';
-      if (!reply.raw.headersSent) throw error;
+      const cut = durationCap?.aborted === true && !clientAbort.signal.aborted;
+      exchange.outcome = clientAbort.signal.aborted ? 'client_aborted' : 'failed';
+      // Nothing written yet (the request, or a JSON answer being read): an HTTP error in the route's envelope.
+      if (!reply.raw.headersSent) throw cut ? streamTooLong(this.env) : error;
+      if (cut && !reply.raw.destroyed) {
+        // As the pipeline does: bill what was produced, then end the stream with the error in its API's own shape.
+        exchange.cut = true;
+        await publish(true);
+        reply.raw.end(target.streamError(streamTooLong(this.env), requestId));
+        return;
+      }
       reply.raw.destroy();
     } finally {
-      if (metering) this.publish(metering, key, target, { startedAt, status, outcome, usage, responseText, streamed: body?.stream === true });
+      void publish(false);
     }
+  }
+
+  /** Reads and deletes: bytes through as they come. */
+  private async relayUnmetered(upstream: UpstreamResponse, raw: ServerResponse, head: () => void): Promise<void> {
+    head();
+    for await (const chunk of upstream.body) await write(raw, chunk);
+    raw.end();
+  }
+
+  /**
+   * A native stream, byte for byte as it comes, except from the chunk that completes its closing event (see
+   * isClosingEvent) on: that waits for the end of the upstream body and `beforeEnd` (the completion's publish), like
+   * the pipeline's final chunk. Earlier bytes of a split closing event are harmless: SSE dispatches at the blank line.
+   */
+  private async relaySse(upstream: UpstreamResponse, raw: ServerResponse, head: () => void, exchange: Exchange, beforeEnd: () => Promise<void>): Promise<void> {
+    head();
+    const decoder = new SseDecoder();
+    const held: Uint8Array[] = [];
+    let heldBytes = 0;
+    let closing = false;
+    for await (const chunk of upstream.body) {
+      for (const event of decoder.push(chunk)) closing = this.readEvent(event, exchange) || closing;
+      if (closing && heldBytes + chunk.length <= HELD_BYTES_MAX) {
+        held.push(chunk);
+        heldBytes += chunk.length;
+        continue;
+      }
+      // Past the bound (never for real streams): let it through; the publish still precedes the end of the body.
+      if (held.length > 0) await write(raw, Buffer.concat(held.splice(0)));
+      heldBytes = 0;
+      await write(raw, chunk);
+    }
+    for (const event of decoder.end()) this.readEvent(event, exchange);
+    await beforeEnd();
+    raw.end(held.length > 0 ? Buffer.concat(held) : undefined);
+  }
+
+  /** A JSON (or other) answer: read whole (bounded), published, then sent; a larger one goes through with its last chunk held back. */
+  private async relayJson(upstream: UpstreamResponse, raw: ServerResponse, head: () => void, exchange: Exchange, beforeEnd: () => Promise<void>): Promise<void> {
+    const chunks: Uint8Array[] = [];
+    let bytes = 0;
+    let last: Uint8Array | undefined;
+    for await (const chunk of upstream.body) {
+      if (!raw.headersSent && bytes + chunk.length <= JSON_USAGE_BYTES_MAX) {
+        chunks.push(chunk);
+        bytes += chunk.length;
+        continue;
+      }
+      if (!raw.headersSent) {
+        head();
+        await write(raw, Buffer.concat(chunks));
+      }
+      if (last) await write(raw, last);
+      last = chunk;
+    }
+    exchange.rawText = Buffer.concat(chunks).toString('utf8');
+    try {
+      const answer: unknown = JSON.parse(exchange.rawText);
+      exchange.usage = usageOf(answer);
+      exchange.text = nativeText(answer);
+    } catch {
+      // not JSON (or cut at the bound): billed on counted tokens
+    }
+    await beforeEnd();
+    if (!raw.headersSent) head();
+    raw.end(last ?? (chunks.length > 0 ? Buffer.concat(chunks) : undefined));
   }
 
   /** The path after `/{provider}/`, refusing dot segments so a request cannot climb out of the provider's API. */
@@ -160,41 +258,27 @@ export class PassthroughService {
     return { price, holdId, requestBody };
   }
 
-  private usageFromEvent(data: string, sofar: TokenUsage | undefined, text: (t: string) => void): TokenUsage | undefined {
-    if (data === '[DONE]') return sofar;
-    text(data);
+  /** Reads usage and text off one stream event; true when it is the stream's closing event. */
+  private readEvent(event: SseEvent, exchange: Exchange): boolean {
+    const closing = isClosingEvent(event);
+    if (event.data === '[DONE]') return closing;
+    if (exchange.rawText.length < JSON_USAGE_BYTES_MAX) exchange.rawText += event.data;
     try {
-      const found = usageOf(JSON.parse(data));
-      return found ? mergeUsage(sofar, found) : sofar;
+      const payload: unknown = JSON.parse(event.data);
+      const found = usageOf(payload);
+      if (found) exchange.usage = mergeUsage(exchange.usage, found);
+      exchange.text += nativeText(payload);
     } catch {
-      return sofar;
+      // not JSON: counted as raw text
     }
+    return closing;
   }
 
-  private usageFromJson(text: string): TokenUsage | undefined {
-    try {
-      return usageOf(JSON.parse(text));
-    } catch {
-      return undefined;
-    }
-  }
-
-  private publish(
-    metering: Metering,
-    key: AuthenticatedKey,
-    target: PassthroughTarget,
-    result: { startedAt: Date; status: number; outcome: 'succeeded' | 'failed' | 'client_aborted'; usage?: TokenUsage; responseText: string; streamed: boolean },
-  ): void {
-    const produced = result.outcome !== 'failed';
-    // No usage in a successful answer: bill what we can count rather than $0.
-    const usage =
-      result.usage ??
-      (produced
-        ? { ...ZERO_USAGE, promptTokens: countTextTokens(metering.requestBody), completionTokens: countTextTokens(result.responseText) }
-        : { ...ZERO_USAGE });
+  /** `gateway.request.completed` for what the exchange produced. */
+  private completion(metering: Metering, key: AuthenticatedKey, target: PassthroughTarget, startedAt: Date, streamed: boolean, exchange: Exchange): RequestCompletedPayload {
+    const usage = this.billedUsage(metering, target, exchange);
     const completedAt = new Date();
-    if (!result.usage && produced) this.logger.warn({ requestId: metering.holdId, provider: target.providerId }, 'pass-through answer carried no usage; billing counted tokens');
-    this.publisher.publishInBackground({
+    return {
       requestId: metering.holdId,
       holdId: metering.holdId,
       workspaceId: key.workspaceId,
@@ -203,17 +287,40 @@ export class PassthroughService {
       modelId: metering.price.modelId,
       providerId: target.providerId,
       surface: 'passthrough',
-      streamed: result.streamed,
-      outcome: result.outcome,
+      streamed,
+      outcome: exchange.outcome,
       usage,
       webSearchRequests: 0,
-      errorCode: result.outcome === 'failed' ? `upstream_status_${result.status || 0}` : null,
+      errorCode: exchange.outcome !== 'failed' ? null : exchange.cut ? 'upstream_timeout' : `upstream_status_${exchange.status || 0}`,
       attempts: [],
-      startedAt: result.startedAt.toISOString(),
+      startedAt: startedAt.toISOString(),
       completedAt: completedAt.toISOString(),
-      latencyMs: Math.max(0, completedAt.getTime() - result.startedAt.getTime()),
+      latencyMs: Math.max(0, completedAt.getTime() - startedAt.getTime()),
       ttftMs: null,
       endUserId: null,
-    });
+    };
   }
+
+  /**
+   * The provider's usage for a whole answer; for one cut short (client gone, duration limit) the larger of its partial
+   * usage and what we count; nothing for a failure. No usage in a served answer: what we can count rather than $0.
+   */
+  private billedUsage(metering: Metering, target: PassthroughTarget, exchange: Exchange): TokenUsage {
+    const partial = exchange.outcome === 'client_aborted' || exchange.cut;
+    if (exchange.outcome === 'failed' && !exchange.cut) return { ...ZERO_USAGE };
+    if (exchange.outcome === 'succeeded' && exchange.usage) return exchange.usage;
+    // The answer's text where its shape is known, else every byte of it (never less than what was produced).
+    const produced = exchange.text !== '' ? exchange.text : exchange.rawText;
+    const counted: TokenUsage = { ...ZERO_USAGE, promptTokens: countTextTokens(metering.requestBody), completionTokens: countTextTokens(produced) };
+    if (!partial) this.logger.warn({ requestId: metering.holdId, provider: target.providerId }, 'pass-through answer carried no usage; billing counted tokens');
+    if (!exchange.usage) return counted;
+    // A partial report (Anthropic's message_start) has the exact prompt but not yet the output.
+    return { ...exchange.usage, promptTokens: exchange.usage.promptTokens || counted.promptTokens, completionTokens: Math.max(exchange.usage.completionTokens, counted.completionTokens) };
+  }
+}
+
+/** Writes a chunk, waiting for drain under backpressure so a slow client bounds our memory. */
+async function write(raw: ServerResponse, chunk: Uint8Array): Promise<void> {
+  if (raw.destroyed) return;
+  if (!raw.write(chunk)) await new Promise<void>((resolve) => (raw.once('drain', resolve), raw.once('close', resolve)));
 }
