@@ -11,9 +11,6 @@ export type NewCharge = Omit<ChargeEntity, 'createdAt'>;
 export class ChargeRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async exists(requestId: string): Promise<boolean> {
-    return this.dataSource.getRepository(ChargeEntity).exists({ where: { requestId } });
-  }
 
   /**
    * Inserts the charge and its log row in one transaction, unless the request is already charged; true when

@@ -26,8 +26,8 @@ export class SettlementService {
   ) {}
 
   async settle(request: CompletedRequest): Promise<void> {
-    if (await this.charges.exists(request.requestId)) return;
-
+    // No "already charged?" read first: redeliveries are rare, the ledger answers a repeated capture or release
+    // with the first outcome (idempotent by holdId), and recordIfAbsent ignores a second charge row.
     // Throws model_not_priced for an unpriced model: not retryable, so the event is dead-lettered and visible.
     const decision = this.policy.decide(request);
     const ledgerStatus =
