@@ -11,11 +11,12 @@
 // The kit is referenced, never copied: BENCH_KIT (default ../shared/bench from the repo root).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { measureStackCpu, stackProcesses } from './lib/stack-cpu.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -38,6 +39,8 @@ const { values: opt } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
     'profile-seconds': { type: 'string', default: '10' },
+    'stack-cpu': { type: 'string', default: 'c1-json,c1-sse' },
+    'stack-cpu-seconds': { type: 'string', default: '8' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -54,6 +57,8 @@ if (opt.help) {
   --credit-micros N      credits of the bench workspace (default 1000000000 = $1000; env BENCH_CREDIT_MICROS)
   --source               run the TypeScript sources through @swc-node/register (default: compile with
                          scripts/build-dist.js and run dist/ with NODE_ENV=production, as the image does)
+  --stack-cpu LIST       after compare: CPU per request of every stack process (services, Postgres, NATS, Redis)
+                         for these scenarios, Switchyard alone (default c1-json,c1-sse; "" to skip)
   --keep-stack           leave the stack running afterwards (stop: node scripts/dev-stack.mjs down)
   --profile              instead of compare: time each stage of the request path (bench/lib/stage-timer.cjs)
                          over the first scenario against the mock; --cpu-prof adds V8 CPU profiles
@@ -142,8 +147,8 @@ const stackEnv = {
   OPENAI_API_KEY: 'sk-bench-mock',
   OPENAI_BASE_URL: MOCK_BASE,
   PORT: String(GATEWAY_PORT),
-  // The load driver uses one key far above the default per-key rate limit.
-  RATE_LIMIT_DEFAULT_RPM: '0',
+  // Rate limiting stays on (every request counts against its key's RPM in Redis), with a limit the load never reaches.
+  RATE_LIMIT_DEFAULT_RPM: '10000000',
   ...(opt.source ? {} : { DEV_STACK_BUILD: 'dist', NODE_ENV: 'production' }),
   ...(opt.profile
     ? {
@@ -231,6 +236,7 @@ if (!opt.profile) {
   ];
   code = await run(process.execPath, args, { cwd: KIT, tee: path.join(RESULTS, `compare-${stamp}.txt`) });
   console.log(`gateway-ttfb: table also in bench/results/compare-${stamp}.txt, per-round JSON in ${path.relative(REPO, out)}`);
+  if (code === 0 && opt['stack-cpu']) await stackCpu(opt['stack-cpu'].split(',').map((s) => s.trim()).filter(Boolean));
 } else {
   // Stage timings: mock + the kit's load generator on the first scenario; SIGWINCH brackets the measured run.
   const scenario = /^(c|r)(\d+)-(json|sse)$/.exec(opt.scenarios.split(',')[0].trim());
@@ -266,6 +272,41 @@ if (!opt.profile) {
     }
   }
   if (opt['cpu-prof']) console.log(`\nCPU profiles: ${path.relative(REPO, profileDir)}/ (node bench/lib/cpuprofile-top.mjs FILE.cpuprofile --requests N)`);
+}
+
+async function stackCpu(scenarios) {
+  const mock = spawn(process.execPath, [path.join(KIT, 'mock-upstream.mjs'), '--port', String(MOCK_PORT)], { stdio: 'ignore' });
+  running.add(mock);
+  await sleep(500);
+  const groups = stackProcesses(pids);
+  const rows = [];
+  for (const name of scenarios) {
+    const scenario = /^(c|r)(\d+)-(json|sse)$/.exec(name);
+    if (!scenario) fail(`bad --stack-cpu scenario ${name}`);
+    const loadOut = path.join(RESULTS, `stack-cpu-${stamp}-${name}.json`);
+    const loadArgs = [
+      path.join(KIT, 'load.mjs'), '--url', dev.url, '--header', `authorization: Bearer ${apiKey}`, '--model', opt.model,
+      ...(scenario[1] === 'c' ? ['--concurrency', scenario[2]] : ['--rate', scenario[2]]),
+      ...(scenario[3] === 'sse' ? ['--stream'] : []),
+    ];
+    await run(process.execPath, [...loadArgs, '--duration', '2', '--warmup', '0'], { cwd: KIT, silent: true });
+    const result = await measureStackCpu(groups, async () => {
+      await run(process.execPath, [...loadArgs, '--duration', opt['stack-cpu-seconds'], '--warmup', '0', '--out', loadOut], { cwd: KIT, silent: true });
+      // Settlement (billing, ledger) finishes shortly after the last response: count it.
+      await sleep(1500);
+      return readJson(loadOut)?.requests.completed ?? 0;
+    });
+    const load = readJson(loadOut);
+    rows.push({ name, rps: load?.rps, ...result });
+  }
+  mock.kill('SIGTERM');
+  const names = Object.keys(groups);
+  console.log(`\nCPU per request across the stack (Switchyard alone, µs; postgres/nats/redis are shared with the machine: upper bounds)`);
+  console.log(`  scenario      rps  ${names.map((n) => n.padStart(14)).join('')}        total`);
+  for (const row of rows) {
+    console.log(`  ${row.name.padEnd(9)} ${String(Math.round(row.rps ?? 0)).padStart(6)}  ${names.map((n) => String(row.perRequestUs[n] ?? "-").padStart(14)).join('')} ${String(row.totalUs).padStart(12)}`);
+  }
+  writeFileSync(path.join(RESULTS, `stack-cpu-${stamp}.json`), JSON.stringify(rows, null, 2));
 }
 
 // ------------------------------------------------------------------------------------------ teardown

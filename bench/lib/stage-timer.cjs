@@ -35,6 +35,12 @@ const STAGES = {
   ChatCompletionsService: ['handle'],
   CompletionPipeline: ['handle'],
   ZodBodyPipe: ['transform'],
+  StreamSlotsStore: ['acquire'],
+  GuardrailsService: ['policiesFor', 'admit', 'reserveBudget'],
+  WorkspaceSettingsService: ['storesContent'],
+  ProviderKeysService: ['providersWithKeys', 'withWorkspaceKeys'],
+  HoldPool: ['acquire'],
+  SsrfGuard: ['checkUrl'],
   // ledger / router side
   HoldsService: ['create'],
   HoldsRepository: ['place'],
