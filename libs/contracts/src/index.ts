@@ -2,6 +2,7 @@ export * from './lib/define-contract';
 export * from './lib/primitives';
 export * from './lib/llm/token-usage.schema';
 export * from './lib/llm/chat-request.schema';
+export * from './lib/llm/signed-reasoning.schema';
 export * from './lib/llm/chat-response.types';
 export * from './lib/ledger/ledger-accounts';
 export * from './lib/ledger/ledger-commands';

@@ -1,11 +1,15 @@
-import type { ChatRequest, FinishReason, ToolCall, TokenUsage } from '@switchyard/contracts';
+import type { ChatRequest, FinishReason, SignedReasoning, ToolCall, TokenUsage } from '@switchyard/contracts';
 
 /** A complete answer in the canonical (OpenAI-shaped) form, with the usage the provider reported or we counted. */
 export interface CanonicalCompletion {
   content: string | null;
   toolCalls?: ToolCall[];
   reasoning?: string | null;
+  /** Reasoning the provider signed, in order; the surface that speaks its dialect hands it to the caller to send back. */
+  signedReasoning?: SignedReasoning[];
   finishReason: FinishReason;
+  /** The stop sequence that ended the answer, when the provider says which (only with finishReason `stop`). */
+  stopSequence?: string;
   usage: TokenUsage;
 }
 
@@ -20,8 +24,10 @@ export interface ToolCallDelta {
 export type CanonicalDelta =
   | { type: 'content'; text: string }
   | { type: 'reasoning'; text: string }
+  /** Seals what came before it: an Anthropic thinking block ends with its signature, a Gemini part carries one. */
+  | { type: 'signed_reasoning'; signed: SignedReasoning }
   | { type: 'tool_calls'; toolCalls: ToolCallDelta[] }
-  | { type: 'finish'; finishReason: FinishReason }
+  | { type: 'finish'; finishReason: FinishReason; stopSequence?: string }
   | { type: 'usage'; usage: TokenUsage };
 
 /**

@@ -134,7 +134,7 @@ describe('Gemini surface (@google/genai SDK → gateway → OpenAI / Anthropic /
       expect(geminiUpstream.requests[0].url).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
     });
 
-    it('function calling round trip: functionCall out with parsed args, functionResponse back upstream', async () => {
+    it('function calling round trip: functionCall out with parsed args and its thoughtSignature, both back upstream with the functionResponse', async () => {
       const question = { role: 'user', parts: [{ text: 'What is the weather in San Francisco?' }] };
       const config = { tools: [WEATHER_TOOL], toolConfig: { functionCallingConfig: { mode: FunctionCallingConfigMode.AUTO } }, maxOutputTokens: 500 };
       const first = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: [question], config });
@@ -142,6 +142,8 @@ describe('Gemini surface (@google/genai SDK → gateway → OpenAI / Anthropic /
       expect(first.functionCalls).toHaveLength(1);
       expect(call).toMatchObject({ name: 'get_weather', args: { location: 'San Francisco, CA', unit: 'celsius' } });
       expect(call?.id).toMatch(/^call_/);
+      const signature = 'CiwBVKhc7nFSn4VCIRwQBpKSM0sWuqiS9YHxWBY5nvGxE2q2BuQ8rUGnG1Zxyw==';
+      expect(first.candidates?.[0].content?.parts?.[0].thoughtSignature).toBe(signature);
       expect(geminiUpstream.requests[0].body.tools).toEqual([{ functionDeclarations: [{ name: 'get_weather', description: 'Current weather for a place', parameters: WEATHER_JSON_SCHEMA }] }]);
       expect(geminiUpstream.requests[0].body.toolConfig).toEqual({ functionCallingConfig: { mode: 'AUTO' } });
 
@@ -150,7 +152,8 @@ describe('Gemini surface (@google/genai SDK → gateway → OpenAI / Anthropic /
       expect(second.text).toBe('The capital of France is Paris.');
       expect(geminiUpstream.requests[1].body.contents).toEqual([
         { role: 'user', parts: [{ text: 'What is the weather in San Francisco?' }] },
-        { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { location: 'San Francisco, CA', unit: 'celsius' } } }] },
+        // Gemini 3 refuses a function-call turn whose signature is missing.
+        { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { location: 'San Francisco, CA', unit: 'celsius' } }, thoughtSignature: signature }] },
         { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { temperature: 18, unit: 'celsius' } } }] },
       ]);
     });

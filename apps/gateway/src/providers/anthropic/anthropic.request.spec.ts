@@ -175,11 +175,49 @@ describe('toAnthropicRequestBody', () => {
   });
 
   it('reasoning → thinking with a budget below max_tokens, dropping sampling params it forbids', () => {
-    const body = toAnthropicRequestBody(base({ max_tokens: 8_000, reasoning: { effort: 'medium' }, temperature: 0.2 }), 'm', false);
+    const body = toAnthropicRequestBody(base({ max_tokens: 8_000, reasoning: { effort: 'medium' }, temperature: 0.2, top_k: 40 }), 'm', false);
     expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 4_000 });
     expect(body.temperature).toBeUndefined();
+    expect(body.top_k).toBeUndefined();
     expect(toAnthropicRequestBody(base({ max_tokens: 2_000, reasoning: { max_tokens: 5_000 } }), 'm', false).thinking).toEqual({ type: 'enabled', budget_tokens: 1_999 });
     expect(toAnthropicRequestBody(base({ max_tokens: 1_000, reasoning_effort: 'high' }), 'm', false).thinking).toBeUndefined();
     expect(toAnthropicRequestBody(base({ max_tokens: 8_000 }), 'm', false).thinking).toBeUndefined();
+  });
+
+  it('passes top_k through', () => {
+    expect(toAnthropicRequestBody(base({ top_k: 40 }), 'm', false).top_k).toBe(40);
+    expect(toAnthropicRequestBody(base(), 'm', false)).not.toHaveProperty('top_k');
+  });
+
+  it('sends signed thinking and redacted thinking back first and verbatim; other providers’ signatures are dropped', () => {
+    const body = toAnthropicRequestBody(
+      base({
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          {
+            role: 'assistant',
+            content: null,
+            reasoning: 'Call get_weather.',
+            tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }],
+            signed_reasoning: [
+              { type: 'thinking', thinking: 'Call get_weather.', signature: 'sig-1' },
+              { type: 'redacted_thinking', data: 'opaque' },
+              { type: 'thought_signature', signature: 'gemini-sig', part: 'tool_call', tool_call_id: 'toolu_1' },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'toolu_1', content: '18°C' },
+        ],
+      }),
+      'm',
+      false,
+    );
+    expect(body.messages[1]).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: 'Call get_weather.', signature: 'sig-1' },
+        { type: 'redacted_thinking', data: 'opaque' },
+        { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { location: 'Paris' } },
+      ],
+    });
   });
 });

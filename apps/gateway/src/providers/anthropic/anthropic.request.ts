@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatRequest, ContentPart, Tool } from '@switchyard/contracts';
+import type { ChatMessage, ChatRequest, ContentPart, SignedReasoning, Tool } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { outputLimit } from '../provider-adapter';
 import { systemText, toolCallArguments } from '../canonical-message';
@@ -20,7 +20,9 @@ export type AnthropicContentBlock =
   | { type: 'image'; source: AnthropicImageSource }
   | { type: 'document'; source: { type: 'base64'; media_type: 'application/pdf'; data: string } | { type: 'url'; url: string } }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'tool_result'; tool_use_id: string; content: string | AnthropicContentBlock[] };
+  | { type: 'tool_result'; tool_use_id: string; content: string | AnthropicContentBlock[] }
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string };
 
 export interface AnthropicMessage {
   role: 'user' | 'assistant';
@@ -45,6 +47,7 @@ export interface AnthropicRequestBody {
   stop_sequences?: string[];
   temperature?: number;
   top_p?: number;
+  top_k?: number;
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
   thinking?: { type: 'enabled'; budget_tokens: number };
@@ -84,6 +87,7 @@ export function toAnthropicRequestBody(request: ChatRequest, upstreamModel: stri
   }
   if (request.temperature != null) body.temperature = Math.min(request.temperature, TEMPERATURE_MAX);
   if (request.top_p != null) body.top_p = request.top_p;
+  if (request.top_k != null) body.top_k = request.top_k;
   if (request.user) body.metadata = { user_id: request.user };
 
   if (request.tools?.length) {
@@ -95,9 +99,10 @@ export function toAnthropicRequestBody(request: ChatRequest, upstreamModel: stri
   const budget = thinkingBudget(request, maxTokens);
   if (budget !== undefined) {
     body.thinking = { type: 'enabled', budget_tokens: budget };
-    // Thinking is incompatible with a changed temperature/top_p and with a forced tool.
+    // Thinking is incompatible with a changed temperature/top_p/top_k and with a forced tool.
     delete body.temperature;
     delete body.top_p;
+    delete body.top_k;
     if (body.tool_choice && (body.tool_choice.type === 'any' || body.tool_choice.type === 'tool')) body.tool_choice = { type: 'auto' };
   }
   return body;
@@ -108,7 +113,9 @@ function toAnthropicMessage(message: Exclude<ChatMessage, { role: 'system' | 'de
     case 'user':
       return { role: 'user', content: toBlocks(message.content, index) };
     case 'assistant': {
-      const content = message.content == null ? [] : toBlocks(message.content, index);
+      // Signed thinking goes back first and verbatim: Anthropic checks the signatures of the turn's thinking.
+      const content: AnthropicContentBlock[] = (message.signed_reasoning ?? []).flatMap(toThinkingBlock);
+      if (message.content != null) content.push(...toBlocks(message.content, index));
       for (const call of message.tool_calls ?? []) {
         content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolCallArguments(call.function.arguments, index) });
       }
@@ -121,6 +128,13 @@ function toAnthropicMessage(message: Exclude<ChatMessage, { role: 'system' | 'de
       return { role: 'user', content: [{ type: 'tool_result', tool_use_id: message.tool_call_id, content }] };
     }
   }
+}
+
+/** Anthropic's own signed blocks; other providers' signatures mean nothing to it. */
+function toThinkingBlock(signed: SignedReasoning): AnthropicContentBlock[] {
+  if (signed.type === 'thinking') return [{ type: 'thinking', thinking: signed.thinking, signature: signed.signature }];
+  if (signed.type === 'redacted_thinking') return [{ type: 'redacted_thinking', data: signed.data }];
+  return [];
 }
 
 function toBlocks(content: string | ContentPart[], index: number): AnthropicContentBlock[] {

@@ -32,6 +32,22 @@ describe('fromAnthropicMessage', () => {
     expect(toolOnly).toMatchObject({ content: null, toolCalls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{}' } }] });
   });
 
+  it('a stop on a stop sequence: stop, with the sequence that matched', () => {
+    const completion = fromAnthropicMessage(fixture('messages.stop-sequence.response.json'));
+    expect(completion).toMatchObject({ content: '1, 2, 3, ', finishReason: 'stop', stopSequence: '4' });
+    expect(fromAnthropicMessage(fixture('messages.response.json'))).not.toHaveProperty('stopSequence');
+  });
+
+  it('thinking and redacted thinking blocks are kept in order with their signature and data', () => {
+    const completion = fromAnthropicMessage(fixture('messages.thinking-tool-use.response.json'));
+    expect(completion.reasoning).toBe('The user wants the weather in Paris; call get_weather.');
+    expect(completion.signedReasoning).toEqual([
+      { type: 'thinking', thinking: 'The user wants the weather in Paris; call get_weather.', signature: 'ErUBCkYIBhgCIkBthinkingSig0001' },
+      { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP' },
+    ]);
+    expect(completion.toolCalls).toEqual([{ id: 'toolu_01A09q90qw90lq917835lq9', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }]);
+  });
+
   it('a body without usage or content is an upstream error (never served unmetered)', () => {
     expect(() => fromAnthropicMessage({ content: [], stop_reason: 'end_turn' })).toThrow(expect.objectContaining({ code: 'upstream_error' }));
     expect(() => fromAnthropicMessage({ type: 'message' })).toThrow(expect.objectContaining({ code: 'upstream_error' }));

@@ -1,4 +1,4 @@
-import type { FinishReason, TokenUsage, ToolCall } from '@switchyard/contracts';
+import type { FinishReason, SignedReasoning, TokenUsage, ToolCall } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import type { CanonicalCompletion } from '../provider-adapter';
 
@@ -20,6 +20,7 @@ interface AnthropicMessageResponse {
   type?: string;
   content?: AnthropicResponseBlock[];
   stop_reason?: string | null;
+  stop_sequence?: string | null;
   usage?: AnthropicUsage | null;
 }
 
@@ -53,6 +54,11 @@ export function toFinishReason(stopReason: string | null | undefined): FinishRea
   }
 }
 
+/** The matched sequence, which Anthropic names with stop_reason `stop_sequence`. */
+export function stopSequence(stopReason: string | null | undefined, sequence: string | null | undefined): { stopSequence?: string } {
+  return stopReason === 'stop_sequence' && typeof sequence === 'string' ? { stopSequence: sequence } : {};
+}
+
 export function fromAnthropicMessage(body: unknown): CanonicalCompletion {
   const message = body as AnthropicMessageResponse;
   if (!message || typeof message !== 'object' || !Array.isArray(message.content)) {
@@ -62,9 +68,14 @@ export function fromAnthropicMessage(body: unknown): CanonicalCompletion {
   const texts: string[] = [];
   const thoughts: string[] = [];
   const toolCalls: ToolCall[] = [];
+  const signedReasoning: SignedReasoning[] = [];
   for (const block of message.content) {
     if (block.type === 'text') texts.push((block as { text: string }).text);
-    else if (block.type === 'thinking') thoughts.push((block as { thinking: string }).thinking);
+    else if (block.type === 'thinking') {
+      const thinking = block as { thinking: string; signature?: string };
+      thoughts.push(thinking.thinking);
+      if (typeof thinking.signature === 'string') signedReasoning.push({ type: 'thinking', thinking: thinking.thinking, signature: thinking.signature });
+    } else if (block.type === 'redacted_thinking') signedReasoning.push({ type: 'redacted_thinking', data: (block as { data: string }).data });
     else if (block.type === 'tool_use') {
       const use = block as { id: string; name: string; input: unknown };
       toolCalls.push({ id: use.id, type: 'function', function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) } });
@@ -74,7 +85,9 @@ export function fromAnthropicMessage(body: unknown): CanonicalCompletion {
     content: texts.length > 0 ? texts.join('') : toolCalls.length > 0 ? null : '',
     ...(toolCalls.length > 0 ? { toolCalls } : {}),
     ...(thoughts.length > 0 ? { reasoning: thoughts.join('') } : {}),
+    ...(signedReasoning.length > 0 ? { signedReasoning } : {}),
     finishReason: toFinishReason(message.stop_reason),
+    ...stopSequence(message.stop_reason, message.stop_sequence),
     usage: toTokenUsage(message.usage),
   };
 }

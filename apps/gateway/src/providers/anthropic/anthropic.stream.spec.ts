@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChatRequest, TokenUsage } from '@switchyard/contracts';
+import type { ChatRequest, SignedReasoning, TokenUsage } from '@switchyard/contracts';
 import { mulberry32, replayChunks, splitAtRandom } from '../../streaming/split-replay';
 import type { CanonicalDelta, ToolCallDelta } from '../provider-adapter';
 import { AnthropicAdapter } from './anthropic.adapter';
@@ -15,19 +15,24 @@ interface Collected {
   reasoning: string;
   toolCalls: Array<{ id?: string; name?: string; arguments: string }>;
   finish: string[];
+  stopSequences: Array<string | undefined>;
+  signed: SignedReasoning[];
   usage: TokenUsage[];
 }
 
 async function collect(chunks: Uint8Array[]): Promise<Collected> {
   const adapter = new AnthropicAdapter(fakeHttp(chunks).http, { apiKey: 'k', baseUrl: 'http://x', timeoutMs: 1_000 });
-  const out: Collected = { content: '', reasoning: '', toolCalls: [], finish: [], usage: [] };
+  const out: Collected = { content: '', reasoning: '', toolCalls: [], finish: [], stopSequences: [], signed: [], usage: [] };
   const deltas: CanonicalDelta[] = [];
   for await (const delta of adapter.stream(REQUEST, 'claude-sonnet-4-5', new AbortController().signal)) deltas.push(delta);
   for (const delta of deltas) {
     if (delta.type === 'content') out.content += delta.text;
     else if (delta.type === 'reasoning') out.reasoning += delta.text;
-    else if (delta.type === 'finish') out.finish.push(delta.finishReason);
-    else if (delta.type === 'usage') out.usage.push(delta.usage);
+    else if (delta.type === 'finish') {
+      out.finish.push(delta.finishReason);
+      out.stopSequences.push(delta.stopSequence);
+    } else if (delta.type === 'usage') out.usage.push(delta.usage);
+    else if (delta.type === 'signed_reasoning') out.signed.push(delta.signed);
     else for (const call of delta.toolCalls) merge(out.toolCalls, call);
   }
   expect(deltas[deltas.length - 1].type).toBe('usage');
@@ -49,6 +54,8 @@ describe('AnthropicAdapter.stream on recorded fixtures', () => {
       reasoning: '',
       toolCalls: [],
       finish: ['stop'],
+      stopSequences: [undefined],
+      signed: [],
       usage: [{ promptTokens: 472 + 2048, completionTokens: 17, cachedPromptTokens: 2048, cacheWriteTokens: 0, reasoningTokens: 0 }],
     });
   });
@@ -62,14 +69,33 @@ describe('AnthropicAdapter.stream on recorded fixtures', () => {
     expect(out.usage).toEqual([{ promptTokens: 598, completionTokens: 89, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }]);
   });
 
-  it('thinking stream: thinking_delta → reasoning, signature dropped', async () => {
+  it('thinking stream: thinking_delta → reasoning; the block and its signature sealed as signed reasoning at block stop', async () => {
     const out = await collect([fixture('messages.thinking.stream.sse')]);
-    expect(out.reasoning).toBe('I need to find the GCD of 1071 and 462 using the Euclidean algorithm.\n\n1071 = 2 × 462 + 147\n462 = 3 × 147 + 21\n147 = 7 × 21 + 0');
+    const thinking = 'I need to find the GCD of 1071 and 462 using the Euclidean algorithm.\n\n1071 = 2 × 462 + 147\n462 = 3 × 147 + 21\n147 = 7 × 21 + 0';
+    expect(out.reasoning).toBe(thinking);
+    expect(out.signed).toEqual([{ type: 'thinking', thinking, signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' }]);
     expect(out.content).toBe('The greatest common divisor of 1071 and 462 is **21**.');
     expect(out.usage[0].completionTokens).toBe(112);
   });
 
-  it.each(['messages.stream.sse', 'messages.tool-use.stream.sse', 'messages.thinking.stream.sse'])('%s split at random byte boundaries gives the same result', async (name) => {
+  it('thinking, redacted thinking and a tool call: each block signed in order, then the tool call', async () => {
+    const out = await collect([fixture('messages.thinking-tool-use.stream.sse')]);
+    expect(out.signed).toEqual([
+      { type: 'thinking', thinking: 'The user wants the weather in Paris; call get_weather.', signature: 'ErUBCkYIBhgCIkBthinkingSig0001' },
+      { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP' },
+    ]);
+    expect(out.toolCalls).toEqual([{ id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_weather', arguments: '{"location": "Paris"}' }]);
+    expect(out.finish).toEqual(['tool_calls']);
+  });
+
+  it('a stop on a stop sequence says which one', async () => {
+    const out = await collect([fixture('messages.stop-sequence.stream.sse')]);
+    expect(out.content).toBe('1, 2, 3, ');
+    expect(out.finish).toEqual(['stop']);
+    expect(out.stopSequences).toEqual(['4']);
+  });
+
+  it.each(['messages.stream.sse', 'messages.tool-use.stream.sse', 'messages.thinking.stream.sse', 'messages.thinking-tool-use.stream.sse'])('%s split at random byte boundaries gives the same result', async (name) => {
     const bytes = fixture(name);
     const whole = await collect([bytes]);
     for (let seed = 1; seed <= 40; seed++) {

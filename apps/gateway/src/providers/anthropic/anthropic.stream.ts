@@ -1,14 +1,14 @@
 import { AppError } from '@switchyard/errors';
 import type { CanonicalDelta } from '../provider-adapter';
 import { anthropicStreamError } from './anthropic.errors';
-import { type AnthropicUsage, toFinishReason, toTokenUsage } from './anthropic.response';
+import { type AnthropicUsage, stopSequence, toFinishReason, toTokenUsage } from './anthropic.response';
 
 interface AnthropicStreamEvent {
   type?: string;
   index?: number;
   message?: { usage?: AnthropicUsage | null };
-  content_block?: { type?: string; id?: string; name?: string; input?: unknown; text?: string; thinking?: string };
-  delta?: { type?: string; text?: string; partial_json?: string; thinking?: string; stop_reason?: string | null };
+  content_block?: { type?: string; id?: string; name?: string; input?: unknown; text?: string; thinking?: string; signature?: string; data?: string };
+  delta?: { type?: string; text?: string; partial_json?: string; thinking?: string; signature?: string; stop_reason?: string | null; stop_sequence?: string | null };
   usage?: AnthropicUsage | null;
   error?: { type?: string; message?: unknown };
 }
@@ -22,7 +22,8 @@ interface AnthropicStreamEvent {
 export class AnthropicStreamState {
   private usage: AnthropicUsage = {};
   private readonly toolIndexByBlock = new Map<number, number>();
-  private readonly thinkingBlocks = new Set<number>();
+  /** Open thinking blocks: their text so far and signature, sealed into one signed_reasoning delta at block stop. */
+  private readonly thinkingBlocks = new Map<number, { thinking: string; signature: string }>();
   private started = false;
   private finished = false;
   private stopped = false;
@@ -60,7 +61,9 @@ export class AnthropicStreamState {
         return [];
       case 'error':
         throw anthropicStreamError(event.error);
-      default: // ping, content_block_stop, and event types added later
+      case 'content_block_stop':
+        return this.blockStop(event);
+      default: // ping, and event types added later
         return [];
     }
   }
@@ -76,9 +79,10 @@ export class AnthropicStreamState {
       return [{ type: 'tool_calls', toolCalls: [{ index: toolIndex, id: block.id, type: 'function', function: { name: block.name, arguments: input } }] }];
     }
     if (block?.type === 'thinking') {
-      this.thinkingBlocks.add(index);
+      this.thinkingBlocks.set(index, { thinking: block.thinking ?? '', signature: block.signature ?? '' });
       return block.thinking ? [{ type: 'reasoning', text: block.thinking }] : [];
     }
+    if (block?.type === 'redacted_thinking' && typeof block.data === 'string') return [{ type: 'signed_reasoning', signed: { type: 'redacted_thinking', data: block.data } }];
     if (block?.type === 'text' && block.text) return [{ type: 'content', text: block.text }];
     return [];
   }
@@ -89,16 +93,32 @@ export class AnthropicStreamState {
     switch (delta?.type) {
       case 'text_delta':
         return delta.text ? [{ type: 'content', text: delta.text }] : [];
-      case 'thinking_delta':
+      case 'thinking_delta': {
+        const thinking = this.thinkingBlocks.get(event.index ?? 0);
+        if (thinking && delta.thinking) thinking.thinking += delta.thinking;
         return delta.thinking ? [{ type: 'reasoning', text: delta.thinking }] : [];
+      }
+      case 'signature_delta': {
+        const thinking = this.thinkingBlocks.get(event.index ?? 0);
+        if (thinking && delta.signature) thinking.signature += delta.signature;
+        return [];
+      }
       case 'input_json_delta': {
         const toolIndex = this.toolIndexByBlock.get(event.index ?? 0);
         if (toolIndex === undefined) throw new AppError('upstream_error', 'The provider streamed tool input for an unknown block.');
         return delta.partial_json ? [{ type: 'tool_calls', toolCalls: [{ index: toolIndex, function: { arguments: delta.partial_json } }] }] : [];
       }
-      default: // signature_delta, citations_delta
+      default: // citations_delta
         return [];
     }
+  }
+
+  private blockStop(event: AnthropicStreamEvent): CanonicalDelta[] {
+    const index = event.index ?? 0;
+    const thinking = this.thinkingBlocks.get(index);
+    if (!thinking) return [];
+    this.thinkingBlocks.delete(index);
+    return thinking.signature ? [{ type: 'signed_reasoning', signed: { type: 'thinking', ...thinking } }] : [];
   }
 
   private messageDelta(event: AnthropicStreamEvent): CanonicalDelta[] {
@@ -107,7 +127,7 @@ export class AnthropicStreamState {
     this.mergeUsage(event.usage);
     this.finished = true;
     return [
-      { type: 'finish', finishReason: toFinishReason(event.delta?.stop_reason) },
+      { type: 'finish', finishReason: toFinishReason(event.delta?.stop_reason), ...stopSequence(event.delta?.stop_reason, event.delta?.stop_sequence) },
       { type: 'usage', usage: toTokenUsage(this.usage) },
     ];
   }

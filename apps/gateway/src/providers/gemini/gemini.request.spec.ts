@@ -135,4 +135,44 @@ describe('toGeminiRequestBody', () => {
   it('refuses $ref schemas rather than sending something Gemini rejects', () => {
     expect(() => toGeminiSchema({ $ref: '#/$defs/x' }, 'p')).toThrow(/\$ref/);
   });
+
+  it('top_k → topK (0, "off", is not sent)', () => {
+    expect(toGeminiRequestBody(base({ top_k: 40 })).generationConfig.topK).toBe(40);
+    expect(toGeminiRequestBody(base({ top_k: 0 })).generationConfig).not.toHaveProperty('topK');
+  });
+
+  it('thought signatures go back on the parts they came with; Anthropic thinking is not sent', () => {
+    const body = toGeminiRequestBody(
+      base({
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          {
+            role: 'assistant',
+            content: 'Checking.',
+            tool_calls: [
+              { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } },
+              { id: 'call_2', type: 'function', function: { name: 'get_time', arguments: '{}' } },
+            ],
+            signed_reasoning: [
+              { type: 'thinking', thinking: 'anthropic thoughts', signature: 'anthropic-sig' },
+              { type: 'thought_signature', signature: 'dGg=', part: 'thought', text: 'hmm' },
+              { type: 'thought_signature', signature: 'dHg=', part: 'text' },
+              { type: 'thought_signature', signature: 'Y2FsbA==', part: 'tool_call', tool_call_id: 'call_1' },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'call_1', content: '{"temp":18}' },
+          { role: 'tool', tool_call_id: 'call_2', content: '{"time":"12:00"}' },
+        ],
+      }),
+    );
+    expect(body.contents[1]).toEqual({
+      role: 'model',
+      parts: [
+        { text: 'hmm', thought: true, thoughtSignature: 'dGg=' },
+        { text: 'Checking.', thoughtSignature: 'dHg=' },
+        { functionCall: { name: 'get_weather', args: { location: 'Paris' } }, thoughtSignature: 'Y2FsbA==' },
+        { functionCall: { name: 'get_time', args: {} } },
+      ],
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatRequest, ContentPart, Tool } from '@switchyard/contracts';
+import type { ChatMessage, ChatRequest, ContentPart, SignedReasoning, Tool } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { outputLimit } from '../provider-adapter';
 import { systemText, toolCallArguments } from '../canonical-message';
@@ -13,11 +13,13 @@ const SCHEMA_KEYS = new Set([
 ]);
 
 export type GeminiPart =
-  | { text: string; thought?: boolean }
+  | { text: string; thought?: boolean; thoughtSignature?: string }
   | { inlineData: { mimeType: string; data: string } }
   | { fileData: { fileUri: string; mimeType?: string } }
-  | { functionCall: { name: string; args: Record<string, unknown> } }
+  | { functionCall: { name: string; args: Record<string, unknown> }; thoughtSignature?: string }
   | { functionResponse: { name: string; response: Record<string, unknown> } };
+
+type ThoughtSignature = Extract<SignedReasoning, { type: 'thought_signature' }>;
 
 export interface GeminiContent {
   role: 'user' | 'model';
@@ -28,6 +30,7 @@ export interface GeminiGenerationConfig {
   maxOutputTokens: number;
   temperature?: number;
   topP?: number;
+  topK?: number;
   stopSequences?: string[];
   seed?: number;
   presencePenalty?: number;
@@ -73,6 +76,8 @@ export function toGeminiRequestBody(request: ChatRequest): GeminiRequestBody {
   const generationConfig: GeminiGenerationConfig = { maxOutputTokens };
   if (request.temperature != null) generationConfig.temperature = request.temperature;
   if (request.top_p != null) generationConfig.topP = request.top_p;
+  // top_k 0 means "off" (OpenRouter); Gemini's topK starts at 1.
+  if (request.top_k) generationConfig.topK = request.top_k;
   if (request.stop != null) {
     const stops = Array.isArray(request.stop) ? request.stop : [request.stop];
     if (stops.length > 0) generationConfig.stopSequences = stops;
@@ -106,10 +111,23 @@ function toGeminiContent(message: Exclude<ChatMessage, { role: 'system' | 'devel
     case 'user':
       return { role: 'user', parts: toParts(message.content, index) };
     case 'assistant': {
-      const parts = message.content == null ? [] : toParts(message.content, index);
+      // Only Gemini's own signatures; another provider's would be refused.
+      const signatures = (message.signed_reasoning ?? []).filter((s): s is ThoughtSignature => s.type === 'thought_signature');
+      const parts: GeminiPart[] = signatures.filter((s) => s.part === 'thought').map((s) => ({ text: s.text ?? '', thought: true, thoughtSignature: s.signature }));
+      const text = message.content == null ? [] : toParts(message.content, index);
+      parts.push(...text);
+      const textSignature = signatures.find((s) => s.part === 'text');
+      if (textSignature) {
+        // It sealed the answer text, which Gemini sent last.
+        const last = [...text].reverse().find((part) => 'text' in part);
+        if (last && 'text' in last) last.thoughtSignature = textSignature.signature;
+        else parts.push({ text: '', thoughtSignature: textSignature.signature });
+      }
       for (const call of message.tool_calls ?? []) {
         callNames.set(call.id, call.function.name);
-        parts.push({ functionCall: { name: call.function.name, args: toolCallArguments(call.function.arguments, index) } });
+        // Gemini 3 refuses a function-call turn whose signature did not come back on its part.
+        const signature = signatures.find((s) => s.part === 'tool_call' && s.tool_call_id === call.id)?.signature;
+        parts.push({ functionCall: { name: call.function.name, args: toolCallArguments(call.function.arguments, index) }, ...(signature ? { thoughtSignature: signature } : {}) });
       }
       return { role: 'model', parts };
     }

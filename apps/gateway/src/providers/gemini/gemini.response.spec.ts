@@ -18,10 +18,11 @@ describe('fromGeminiResponse', () => {
     });
   });
 
-  it('functionCall → tool_calls with a generated id and JSON-stringified args', () => {
+  it('functionCall → tool_calls with a generated id and JSON-stringified args; its thoughtSignature tied to the call', () => {
     expect(fromGeminiResponse(fixture('generate-content.function-call.response.json'), ids())).toEqual({
       content: null,
       toolCalls: [{ id: 'call_test_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"celsius"}' } }],
+      signedReasoning: [{ type: 'thought_signature', signature: 'CiwBVKhc7nFSn4VCIRwQBpKSM0sWuqiS9YHxWBY5nvGxE2q2BuQ8rUGnG1Zxyw==', part: 'tool_call', tool_call_id: 'call_test_1' }],
       finishReason: 'tool_calls',
       usage: { promptTokens: 71, completionTokens: 22 + 57, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 57 },
     });
@@ -30,6 +31,17 @@ describe('fromGeminiResponse', () => {
   it('random ids look like OpenAI call ids', () => {
     const result = fromGeminiResponse(fixture('generate-content.function-call.response.json'));
     expect(result.toolCalls?.[0].id).toMatch(/^call_[0-9a-f]{24}$/);
+  });
+
+  it('signatures on a thought and on the answer text say which part they rode on', () => {
+    const body = {
+      candidates: [{ content: { parts: [{ text: 'hmm', thought: true, thoughtSignature: 'dGg=' }, { text: 'Yes.', thoughtSignature: 'dHg=' }] }, finishReason: 'STOP' }],
+      usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1 },
+    };
+    expect(fromGeminiResponse(body).signedReasoning).toEqual([
+      { type: 'thought_signature', signature: 'dGg=', part: 'thought', text: 'hmm' },
+      { type: 'thought_signature', signature: 'dHg=', part: 'text' },
+    ]);
   });
 
   it('thought parts are reasoning, not content', () => {

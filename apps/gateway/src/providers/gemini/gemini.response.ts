@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { FinishReason, TokenUsage, ToolCall } from '@switchyard/contracts';
+import type { FinishReason, SignedReasoning, TokenUsage, ToolCall } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import type { CanonicalCompletion } from '../provider-adapter';
 
@@ -16,6 +16,7 @@ export interface GeminiResponsePart {
   text?: string;
   thought?: boolean;
   functionCall?: { id?: string; name?: string; args?: Record<string, unknown> };
+  thoughtSignature?: string;
 }
 
 /** One `GenerateContentResponse` (the whole answer, or one SSE event of a stream). */
@@ -66,6 +67,15 @@ export function toToolCall(call: NonNullable<GeminiResponsePart['functionCall']>
   return { id: call.id || newId(), type: 'function', function: { name: call.name ?? '', arguments: JSON.stringify(call.args ?? {}) } };
 }
 
+/** A part's thoughtSignature, tied to what it rode on, so that it can go back on the same kind of part. */
+export function partSignature(part: GeminiResponsePart, toolCallId: string | undefined): SignedReasoning | undefined {
+  if (!part.thoughtSignature) return undefined;
+  const signature = part.thoughtSignature;
+  if (toolCallId !== undefined) return { type: 'thought_signature', signature, part: 'tool_call', tool_call_id: toolCallId };
+  if (part.thought) return { type: 'thought_signature', signature, part: 'thought', text: part.text ?? '' };
+  return { type: 'thought_signature', signature, part: 'text' };
+}
+
 export function fromGeminiResponse(body: unknown, newId: ToolCallIdFactory = randomToolCallId): CanonicalCompletion {
   const response = body as GeminiGenerateContentResponse;
   if (!response?.usageMetadata) throw new AppError('upstream_error', 'The provider returned no usage; the request cannot be metered.');
@@ -79,17 +89,25 @@ export function fromGeminiResponse(body: unknown, newId: ToolCallIdFactory = ran
   let content = '';
   let reasoning = '';
   const toolCalls: ToolCall[] = [];
+  const signedReasoning: SignedReasoning[] = [];
   for (const part of candidate.content?.parts ?? []) {
-    if (part.functionCall) toolCalls.push(toToolCall(part.functionCall, newId));
-    else if (typeof part.text === 'string') {
+    let toolCallId: string | undefined;
+    if (part.functionCall) {
+      const call = toToolCall(part.functionCall, newId);
+      toolCalls.push(call);
+      toolCallId = call.id;
+    } else if (typeof part.text === 'string') {
       if (part.thought) reasoning += part.text;
       else content += part.text;
     }
+    const signed = partSignature(part, toolCallId);
+    if (signed) signedReasoning.push(signed);
   }
   return {
     content: content === '' && toolCalls.length > 0 ? null : content,
     ...(toolCalls.length ? { toolCalls } : {}),
     ...(reasoning ? { reasoning } : {}),
+    ...(signedReasoning.length > 0 ? { signedReasoning } : {}),
     finishReason: toFinishReason(candidate.finishReason, toolCalls.length > 0),
     usage,
   };

@@ -48,13 +48,25 @@ describe('GeminiAdapter stream', () => {
     ]);
   });
 
-  it('function call stream: text, then the whole call with an id, finish tool_calls', async () => {
+  it('function call stream: text, then the whole call with an id and its thought signature, finish tool_calls', async () => {
     const deltas = await collect([new Uint8Array(fixture('stream-generate-content.function-call.sse'))]);
     expect(deltas).toEqual([
       { type: 'content', text: 'Let me check the weather there.' },
       { type: 'tool_calls', toolCalls: [{ index: 0, id: 'call_test_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"fahrenheit"}' } }] },
+      { type: 'signed_reasoning', signed: { type: 'thought_signature', signature: 'CiwBVKhc7nFSn4VCIRwQBpKSM0sWuqiS9YHxWBY5nvGxE2q2BuQ8rUGnG1Zxyw==', part: 'tool_call', tool_call_id: 'call_test_1' } },
       { type: 'finish', finishReason: 'tool_calls' },
       { type: 'usage', usage: { promptTokens: 71, completionTokens: 29 + 55, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 55 } },
+    ]);
+  });
+
+  it('a signature on an empty text part seals the answer text', async () => {
+    const event = (parts: unknown[], finish?: string) =>
+      `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts }, ...(finish ? { finishReason: finish } : {}) }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2 } })}\n\n`;
+    const sse = event([{ text: 'Hi' }]) + event([{ text: '', thoughtSignature: 'c2ln' }], 'STOP');
+    const deltas = await collect([new Uint8Array(Buffer.from(sse))]);
+    expect(deltas.slice(0, 2)).toEqual([
+      { type: 'content', text: 'Hi' },
+      { type: 'signed_reasoning', signed: { type: 'thought_signature', signature: 'c2ln', part: 'text' } },
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { AppError } from '@switchyard/errors';
 import type { CanonicalDelta } from '../provider-adapter';
 import { geminiStreamError } from './gemini.errors';
-import { type GeminiGenerateContentResponse, type GeminiUsageMetadata, type ToolCallIdFactory, randomToolCallId, toFinishReason, toTokenUsage, toToolCall } from './gemini.response';
+import { type GeminiGenerateContentResponse, type GeminiUsageMetadata, type ToolCallIdFactory, partSignature, randomToolCallId, toFinishReason, toTokenUsage, toToolCall } from './gemini.response';
 
 /**
  * Decodes the `data:` payloads of `streamGenerateContent?alt=sse`: each is a whole GenerateContentResponse. Text and
@@ -34,12 +34,17 @@ export class GeminiStreamState {
     const deltas: CanonicalDelta[] = [];
     const candidate = event.candidates?.[0];
     for (const part of candidate?.content?.parts ?? []) {
+      let toolCallId: string | undefined;
       if (part.functionCall) {
         const call = toToolCall(part.functionCall, this.newId);
+        toolCallId = call.id;
         deltas.push({ type: 'tool_calls', toolCalls: [{ index: this.toolCallCount++, id: call.id, type: 'function', function: call.function }] });
       } else if (typeof part.text === 'string' && part.text !== '') {
         deltas.push({ type: part.thought ? 'reasoning' : 'content', text: part.text });
       }
+      // After its part: the signature seals what came with it (an empty text part may carry only a signature).
+      const signed = partSignature(part, toolCallId);
+      if (signed) deltas.push({ type: 'signed_reasoning', signed });
     }
     if (candidate?.finishReason) this.finishReason = candidate.finishReason;
     return deltas;

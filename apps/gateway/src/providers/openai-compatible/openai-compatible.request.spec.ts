@@ -25,6 +25,24 @@ describe('OpenAI-compatible request quirks', () => {
     });
   });
 
+  it('top_k and signed reasoning are not sent: OpenAI refuses both', () => {
+    const history = request({
+      top_k: 40,
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'hello', signed_reasoning: [{ type: 'thinking', thinking: 't', signature: 's' }] },
+        { role: 'user', content: 'again' },
+      ],
+    });
+    const body = toOpenAiCompatibleRequestBody(history, 'gpt-4o', false, OPENAI_PROVIDER.quirks);
+    expect(body).not.toHaveProperty('top_k');
+    expect(body.messages).toEqual([
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'hello' },
+      { role: 'user', content: 'again' },
+    ]);
+  });
+
   it('DeepSeek: usage asked for in streams; max_tokens only; deepseek-reasoner drops logprobs; no reasoning sent back', () => {
     const history = request({
       max_completion_tokens: 100,

@@ -2,14 +2,14 @@ import type { ChatRequest } from '@switchyard/contracts';
 import { outputLimit } from '../provider-adapter';
 import type { OpenAiCompatibleQuirks } from './openai-compatible.provider';
 
-/** Fields that only Switchyard/OpenRouter understand; never forwarded. */
-const GATEWAY_ONLY_FIELDS = ['models', 'route', 'provider', 'plugins', 'usage', 'reasoning'] as const;
+/** Fields that only Switchyard/OpenRouter understand (OpenAI refuses `top_k`); never forwarded. */
+const GATEWAY_ONLY_FIELDS = ['models', 'route', 'provider', 'plugins', 'usage', 'reasoning', 'top_k'] as const;
 
 /**
  * Message fields no upstream takes back: our canonical assistant `reasoning` (DeepSeek even answers 400 when
- * its own `reasoning_content` is sent back in a later turn).
+ * its own `reasoning_content` is sent back in a later turn), and Anthropic/Gemini signatures.
  */
-const CANONICAL_ONLY_MESSAGE_FIELDS = ['reasoning'] as const;
+const CANONICAL_ONLY_MESSAGE_FIELDS = ['reasoning', 'signed_reasoning'] as const;
 
 /**
  * The canonical body is OpenAI's own: forward it with the upstream model name, the output limit in the field

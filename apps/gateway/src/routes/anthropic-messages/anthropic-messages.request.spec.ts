@@ -9,7 +9,7 @@ const WEATHER_SCHEMA = { type: 'object', properties: { location: { type: 'string
 const parse = (body: Record<string, unknown>): AnthropicMessagesRequest => AnthropicMessagesRequestSchema.parse({ model: 'claude-sonnet-4-5', max_tokens: 512, ...body });
 
 describe('toCanonicalRequest (Anthropic Messages → canonical)', () => {
-  it('maps system, turns and every sampling field; top_k has no canonical field', () => {
+  it('maps system, turns and every sampling field, top_k included', () => {
     const canonical = toCanonicalRequest(
       parse({
         system: 'Be terse.',
@@ -40,6 +40,7 @@ describe('toCanonicalRequest (Anthropic Messages → canonical)', () => {
       stop: ['END'],
       temperature: 0.2,
       top_p: 0.9,
+      top_k: 40,
       user: 'end-user-7',
     });
   });
@@ -107,6 +108,7 @@ describe('toCanonicalRequest (Anthropic Messages → canonical)', () => {
             role: 'assistant',
             content: [
               { type: 'thinking', thinking: 'Two cities, two calls.', signature: 'sig' },
+              { type: 'redacted_thinking', data: 'opaque' },
               { type: 'text', text: 'Checking.' },
               { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { location: 'Paris' } },
               { type: 'tool_use', id: 'toolu_2', name: 'get_weather', input: { location: 'Rome' } },
@@ -130,6 +132,11 @@ describe('toCanonicalRequest (Anthropic Messages → canonical)', () => {
         role: 'assistant',
         content: 'Checking.',
         reasoning: 'Two cities, two calls.',
+        // Signed blocks are kept verbatim and in order, for Anthropic upstreams to check.
+        signed_reasoning: [
+          { type: 'thinking', thinking: 'Two cities, two calls.', signature: 'sig' },
+          { type: 'redacted_thinking', data: 'opaque' },
+        ],
         tool_calls: [
           { id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } },
           { id: 'toolu_2', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Rome"}' } },

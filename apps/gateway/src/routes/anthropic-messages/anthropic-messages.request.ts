@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatRequest, ContentPart, Tool, ToolCall } from '@switchyard/contracts';
+import type { ChatMessage, ChatRequest, ContentPart, SignedReasoning, Tool, ToolCall } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import type {
   AnthropicContentBlock,
@@ -22,7 +22,7 @@ export type AnthropicPromptRequest = AnthropicCountTokensRequest & Partial<Omit<
 
 /**
  * An Anthropic Messages request → the canonical (OpenAI-shaped) request, with `modelId` already mapped to the
- * catalog. `top_k` has no canonical field and is not forwarded.
+ * catalog.
  */
 export function toCanonicalRequest(body: AnthropicPromptRequest, modelId: string): ChatRequest {
   const request: ChatRequest = { model: modelId, messages: toCanonicalMessages(body) };
@@ -31,6 +31,7 @@ export function toCanonicalRequest(body: AnthropicPromptRequest, modelId: string
   if (body.stop_sequences?.length) request.stop = body.stop_sequences;
   if (body.temperature !== undefined) request.temperature = body.temperature;
   if (body.top_p !== undefined) request.top_p = body.top_p;
+  if (body.top_k !== undefined) request.top_k = body.top_k;
   if (body.metadata?.user_id) request.user = body.metadata.user_id;
   if (body.thinking?.type === 'enabled') request.reasoning = { max_tokens: body.thinking.budget_tokens };
   if (body.tools?.length) request.tools = body.tools.map(toCanonicalTool);
@@ -106,6 +107,7 @@ function fromAssistantTurn(content: AnthropicMessage['content'], index: number, 
   if (typeof content === 'string') return { role: 'assistant', content };
   const texts: string[] = [];
   const thoughts: string[] = [];
+  const signed: SignedReasoning[] = [];
   const toolCalls: ToolCall[] = [];
   for (const block of content) {
     switch (block.type) {
@@ -114,9 +116,12 @@ function fromAssistantTurn(content: AnthropicMessage['content'], index: number, 
         break;
       case 'thinking':
         thoughts.push(block.thinking);
+        // Only Anthropic can check the signature; it goes back to Anthropic upstreams as it came.
+        if (block.signature) signed.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
         break;
       case 'redacted_thinking':
-        break; // opaque to every model but the one that wrote it; the canonical request cannot carry it
+        signed.push({ type: 'redacted_thinking', data: block.data });
+        break;
       case 'tool_use':
         toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input) } });
         break;
@@ -133,6 +138,7 @@ function fromAssistantTurn(content: AnthropicMessage['content'], index: number, 
     content: texts.length > 0 ? texts.join('') : null,
     ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
     ...(thoughts.length > 0 ? { reasoning: thoughts.join('') } : {}),
+    ...(signed.length > 0 ? { signed_reasoning: signed } : {}),
   };
 }
 

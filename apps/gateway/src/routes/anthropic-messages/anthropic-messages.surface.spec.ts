@@ -5,7 +5,7 @@ import { AppError } from '@switchyard/errors';
 import type { EndpointPrice } from '@switchyard/pricing';
 import type { ServedResponse, SseEvent } from '../../completion/response-surface';
 import type { CanonicalDelta } from '../../providers/provider-adapter';
-import { anthropicMessagesSurface, toStopReason } from './anthropic-messages.surface';
+import { type AnthropicMessageBody, anthropicMessagesSurface, toStopReason } from './anthropic-messages.surface';
 
 /** Sonnet 4.5 list prices. */
 const PRICE: EndpointPrice = {
@@ -91,6 +91,72 @@ describe('anthropicMessagesSurface', () => {
   it('adds request fees (web search) to the cost and reports the searches as server_tool_use', () => {
     const body = anthropicMessagesSurface.completionBody({ ...SERVED, fees: { webSearchRequests: 1, webSearchFeeMicros: 5_000n } }, { content: 'Hi.', finishReason: 'stop', usage: USAGE });
     expect(body).toMatchObject({ usage: { server_tool_use: { web_search_requests: 1 }, cost_micros: '8419', cost: '0.008419' } });
+  });
+
+  it('a stop on a known stop sequence is stop_sequence with the sequence, in the body and in message_delta', async () => {
+    const body = anthropicMessagesSurface.completionBody(SERVED, { content: '1, 2, 3, ', finishReason: 'stop', stopSequence: '4', usage: USAGE });
+    expect(body).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: '4' });
+    // Without the sequence (OpenAI, Gemini upstreams) nothing is guessed.
+    expect(anthropicMessagesSurface.completionBody(SERVED, { content: 'x', finishReason: 'stop', usage: USAGE })).toMatchObject({ stop_reason: 'end_turn', stop_sequence: null });
+
+    const events = render([{ type: 'content', text: '1, 2, 3, ' }, { type: 'finish', finishReason: 'stop', stopSequence: '4' }], (writer) => writer.finish(USAGE, 'stop'));
+    expect(events.find((e) => e.event === 'message_delta')?.data).toMatchObject({ delta: { stop_reason: 'stop_sequence', stop_sequence: '4' } });
+    const message = await sdkFinalMessage(events);
+    expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: '4' });
+  });
+
+  it('renders signed thinking and redacted thinking blocks verbatim, before text and tool_use', () => {
+    const body = anthropicMessagesSurface.completionBody(SERVED, {
+      content: null,
+      reasoning: 'Call get_weather.',
+      signedReasoning: [
+        { type: 'thinking', thinking: 'Call get_weather.', signature: 'sig-1' },
+        { type: 'redacted_thinking', data: 'opaque' },
+        { type: 'thought_signature', signature: 'gemini-sig', part: 'text' },
+      ],
+      toolCalls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }],
+      finishReason: 'tool_calls',
+      usage: USAGE,
+    }) as AnthropicMessageBody;
+    expect(body.content).toEqual([
+      { type: 'thinking', thinking: 'Call get_weather.', signature: 'sig-1' },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { location: 'Paris' } },
+    ]);
+  });
+
+  it('streams a signature as signature_delta closing its thinking block, and a redacted block whole', async () => {
+    const events = render(
+      [
+        { type: 'reasoning', text: 'First.' },
+        { type: 'signed_reasoning', signed: { type: 'thinking', thinking: 'First.', signature: 'sig-1' } },
+        { type: 'reasoning', text: 'Second.' },
+        { type: 'signed_reasoning', signed: { type: 'thinking', thinking: 'Second.', signature: 'sig-2' } },
+        { type: 'signed_reasoning', signed: { type: 'redacted_thinking', data: 'opaque' } },
+        { type: 'content', text: 'Done.' },
+        { type: 'finish', finishReason: 'stop' },
+      ],
+      (writer) => writer.finish(USAGE, 'stop'),
+    );
+    expect(names(events)).toEqual([
+      'message_start',
+      'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'content_block_stop',
+      'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop',
+      'content_block_start', 'content_block_stop',
+      'content_block_start', 'content_block_delta', 'content_block_stop',
+      'message_delta', 'message_stop',
+    ]);
+    expect(events[1].data).toEqual({ type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } });
+    expect(events[4].data).toEqual({ type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'sig-1' } });
+    expect(events[10].data).toEqual({ type: 'content_block_start', index: 2, content_block: { type: 'redacted_thinking', data: 'opaque' } });
+    return sdkFinalMessage(events).then((message) =>
+      expect(message.content).toEqual([
+        { type: 'thinking', thinking: 'First.', signature: 'sig-1' },
+        { type: 'thinking', thinking: 'Second.', signature: 'sig-2' },
+        { type: 'redacted_thinking', data: 'opaque' },
+        { type: 'text', text: 'Done.' },
+      ]),
+    );
   });
 
   it('maps finish reasons to stop reasons', () => {

@@ -1,4 +1,4 @@
-import type { FinishReason, TokenUsage } from '@switchyard/contracts';
+import type { FinishReason, SignedReasoning, TokenUsage } from '@switchyard/contracts';
 import type { AppError } from '@switchyard/errors';
 import { microsToUsd } from '@switchyard/money';
 import type { ResponseSurface, ServedResponse, SseEvent, SurfaceStreamWriter } from '../../completion/response-surface';
@@ -24,6 +24,7 @@ export interface AnthropicUsageBody {
 export type AnthropicResponseBlock =
   | { type: 'text'; text: string }
   | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
 export interface AnthropicMessageBody {
@@ -45,8 +46,9 @@ export const anthropicMessagesSurface: ResponseSurface = {
   keepAliveComments: true,
 
   completionBody(served: ServedResponse, completion: CanonicalCompletion): AnthropicMessageBody {
-    const content: AnthropicResponseBlock[] = [];
-    if (completion.reasoning) content.push({ type: 'thinking', thinking: completion.reasoning, signature: '' });
+    const content: AnthropicResponseBlock[] = thinkingBlocks(completion.signedReasoning);
+    // Reasoning nobody signed (another provider's) still shows, with the empty signature Anthropic clients tolerate.
+    if (content.length === 0 && completion.reasoning) content.push({ type: 'thinking', thinking: completion.reasoning, signature: '' });
     if (completion.content) content.push({ type: 'text', text: completion.content });
     for (const call of completion.toolCalls ?? []) {
       content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolArgumentsOrEmpty(call.function.arguments) });
@@ -57,8 +59,8 @@ export const anthropicMessagesSurface: ResponseSurface = {
       role: 'assistant',
       model: served.modelId,
       content,
-      stop_reason: toStopReason(completion.finishReason),
-      stop_sequence: null,
+      stop_reason: toStopReason(completion.finishReason, completion.stopSequence),
+      stop_sequence: stopSequenceOf(completion.finishReason, completion.stopSequence),
       usage: toAnthropicUsage(completion.usage, served),
     };
   },
@@ -68,8 +70,24 @@ export const anthropicMessagesSurface: ResponseSurface = {
   },
 };
 
-/** Canonical finish reasons → Anthropic's; the canonical answer does not say which stop sequence matched. */
-export function toStopReason(finishReason: FinishReason): AnthropicStopReason {
+/** Anthropic's own signed blocks, in order; other providers' signatures are not Anthropic's to render. */
+function thinkingBlocks(signed: SignedReasoning[] | undefined): AnthropicResponseBlock[] {
+  const blocks: AnthropicResponseBlock[] = [];
+  for (const item of signed ?? []) {
+    if (item.type === 'thinking') blocks.push({ type: 'thinking', thinking: item.thinking, signature: item.signature });
+    else if (item.type === 'redacted_thinking') blocks.push({ type: 'redacted_thinking', data: item.data });
+  }
+  return blocks;
+}
+
+/** The matched stop sequence, when the provider said which one (a `stop` finish only). */
+function stopSequenceOf(finishReason: FinishReason, stopSequence: string | undefined): string | null {
+  return finishReason === 'stop' && stopSequence !== undefined ? stopSequence : null;
+}
+
+/** Canonical finish reasons → Anthropic's; `stop_sequence` only when the provider said which sequence matched. */
+export function toStopReason(finishReason: FinishReason, stopSequence?: string): AnthropicStopReason {
+  if (stopSequenceOf(finishReason, stopSequence) !== null) return 'stop_sequence';
   switch (finishReason) {
     case 'length':
       return 'max_tokens';
@@ -115,6 +133,7 @@ export class AnthropicMessagesStreamWriter implements SurfaceStreamWriter {
   private blockCount = 0;
   private readonly blockByToolIndex = new Map<number, number>();
   private finishReason?: FinishReason;
+  private stopSequence?: string;
 
   constructor(private readonly served: ServedResponse) {}
 
@@ -127,11 +146,15 @@ export class AnthropicMessagesStreamWriter implements SurfaceStreamWriter {
       case 'reasoning':
         if (delta.text !== '') events.push(...this.enter('thinking'), this.blockDelta({ type: 'thinking_delta', thinking: delta.text }));
         break;
+      case 'signed_reasoning':
+        events.push(...this.signed(delta.signed));
+        break;
       case 'tool_calls':
         for (const call of delta.toolCalls) events.push(...this.toolCall(call));
         break;
       case 'finish':
         this.finishReason = delta.finishReason;
+        this.stopSequence = delta.stopSequence;
         break;
     }
     return events;
@@ -139,9 +162,10 @@ export class AnthropicMessagesStreamWriter implements SurfaceStreamWriter {
 
   finish(usage: TokenUsage, finishReason: FinishReason | undefined): SseEvent[] {
     const events = [...this.start(), ...this.close()];
-    const stopReason = toStopReason(finishReason ?? this.finishReason ?? 'stop');
+    const finish = finishReason ?? this.finishReason ?? 'stop';
+    const delta = { stop_reason: toStopReason(finish, this.stopSequence), stop_sequence: stopSequenceOf(finish, this.stopSequence) };
     events.push(
-      { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: toAnthropicUsage(usage, this.served) } },
+      { event: 'message_delta', data: { type: 'message_delta', delta, usage: toAnthropicUsage(usage, this.served) } },
       { event: 'message_stop', data: { type: 'message_stop' } },
     );
     return events;
@@ -173,6 +197,18 @@ export class AnthropicMessagesStreamWriter implements SurfaceStreamWriter {
   private enter(kind: 'text' | 'thinking'): SseEvent[] {
     if (this.openBlock?.kind === kind) return [];
     return this.begin(kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' });
+  }
+
+  /**
+   * A signature ends its thinking block, as Anthropic streams it (signature_delta, then content_block_stop); a
+   * redacted block arrives whole. Other providers' signatures are not rendered.
+   */
+  private signed(signed: SignedReasoning): SseEvent[] {
+    if (signed.type === 'redacted_thinking') return [...this.begin({ type: 'redacted_thinking', data: signed.data }), ...this.close()];
+    if (signed.type !== 'thinking') return [];
+    const events = this.enter('thinking');
+    events.push(this.blockDelta({ type: 'signature_delta', signature: signed.signature }), ...this.close());
+    return events;
   }
 
   private toolCall(call: ToolCallDelta): SseEvent[] {

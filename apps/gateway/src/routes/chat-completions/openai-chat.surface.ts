@@ -57,6 +57,8 @@ class OpenAiChatStreamWriter implements SurfaceStreamWriter {
         return [this.chunk({ content: delta.text })];
       case 'reasoning':
         return [this.chunk({ reasoning: delta.text })];
+      case 'signed_reasoning':
+        return []; // no signed-reasoning field in the OpenAI dialect we serve; the reasoning text already went out
       case 'tool_calls':
         return [this.chunk({ tool_calls: delta.toolCalls })];
       case 'finish':

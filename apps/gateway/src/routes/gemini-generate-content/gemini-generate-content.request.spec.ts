@@ -47,6 +47,7 @@ describe('Gemini generateContent → canonical request', () => {
       max_tokens: 300,
       temperature: 0.5,
       top_p: 0.9,
+      top_k: 40,
       stop: ['END'],
       seed: 7,
       presence_penalty: 0.1,
@@ -177,7 +178,26 @@ describe('Gemini generateContent → canonical request', () => {
     expect(withMode({}).tool_choice).toBeUndefined();
   });
 
-  it('drops thought parts from history, and an empty model turn', () => {
+  it('keeps each thoughtSignature with the part it rode on (call by id, answer text), for Gemini upstreams', () => {
+    const request = translate({
+      contents: [
+        { role: 'user', parts: [{ text: 'Weather in Paris?' }] },
+        { role: 'model', parts: [{ text: 'Checking.', thoughtSignature: 'dGV4dA==' }, { functionCall: { id: 'call_7', name: 'get_weather', args: { location: 'Paris' } }, thoughtSignature: 'Y2FsbA==' }] },
+        { role: 'user', parts: [{ functionResponse: { id: 'call_7', name: 'get_weather', response: { temp: 18 } } }] },
+      ],
+    });
+    expect(request.messages[1]).toEqual({
+      role: 'assistant',
+      content: 'Checking.',
+      tool_calls: [{ id: 'call_7', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }],
+      signed_reasoning: [
+        { type: 'thought_signature', signature: 'dGV4dA==', part: 'text' },
+        { type: 'thought_signature', signature: 'Y2FsbA==', part: 'tool_call', tool_call_id: 'call_7' },
+      ],
+    });
+  });
+
+  it('drops thought text from history (keeping its signature), and an empty model turn', () => {
     const request = translate({
       contents: [
         { role: 'user', parts: [{ text: 'hi' }] },
@@ -188,7 +208,7 @@ describe('Gemini generateContent → canonical request', () => {
     });
     expect(request.messages).toEqual([
       { role: 'user', content: 'hi' },
-      { role: 'assistant', content: 'Hello!' },
+      { role: 'assistant', content: 'Hello!', signed_reasoning: [{ type: 'thought_signature', signature: 'c2ln', part: 'thought', text: 'Let me think…' }] },
       { role: 'user', content: 'bye' },
     ]);
   });

@@ -1,4 +1,4 @@
-import { type ChatMessage, type ChatRequest, ChatRequestSchema, type ContentPart, type Tool, type ToolCall } from '@switchyard/contracts';
+import { CanonicalChatRequestSchema, type ChatMessage, type ChatRequest, type ContentPart, type SignedReasoning, type Tool, type ToolCall } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import type { GeminiContent, GeminiFunctionDeclaration, GeminiPart, GenerateContentRequest } from './gemini-generate-content.schema';
 import { geminiSchemaToJsonSchema } from './gemini-schema.converter';
@@ -48,7 +48,7 @@ export function toCanonicalRequest(body: GenerateContentRequest, options: Gemini
   }
   Object.assign(request, generationParameters(body, options));
 
-  const parsed = ChatRequestSchema.safeParse(request);
+  const parsed = CanonicalChatRequestSchema.safeParse(request);
   if (!parsed.success) {
     // A safety net: the Gemini schema should already have refused anything the canonical one does not take.
     const issue = parsed.error.issues[0];
@@ -91,19 +91,32 @@ class PendingFunctionCalls {
 function assistantMessage(content: GeminiContent, index: number, calls: PendingFunctionCalls): ChatMessage | undefined {
   let text = '';
   const toolCalls: ToolCall[] = [];
+  const signed: SignedReasoning[] = [];
   content.parts.forEach((part, partIndex) => {
     const param = `contents[${index}].parts[${partIndex}]`;
-    // Thoughts are the model's own scratch work; no provider takes another's back.
-    if (part.thought) return;
-    if (part.text !== undefined) text += part.text;
-    else if (part.functionCall) {
+    const signature = part.thoughtSignature;
+    // Thoughts are the model's own scratch work; no provider takes another's back, but Gemini wants its signatures.
+    if (part.thought) {
+      if (signature) signed.push({ type: 'thought_signature', signature, part: 'thought', text: part.text ?? '' });
+      return;
+    }
+    if (part.text !== undefined) {
+      text += part.text;
+      if (signature) signed.push({ type: 'thought_signature', signature, part: 'text' });
+    } else if (part.functionCall) {
       const id = part.functionCall.id || `call_${index}_${partIndex}`;
       calls.add(part.functionCall.name, id);
       toolCalls.push({ id, type: 'function', function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) } });
+      if (signature) signed.push({ type: 'thought_signature', signature, part: 'tool_call', tool_call_id: id });
     } else throw invalid('A model turn may only contain text and functionCall parts.', param);
   });
   if (text === '' && toolCalls.length === 0) return undefined;
-  return { role: 'assistant', content: text === '' ? null : text, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) };
+  return {
+    role: 'assistant',
+    content: text === '' ? null : text,
+    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+    ...(signed.length > 0 ? { signed_reasoning: signed } : {}),
+  };
 }
 
 /** Function responses become tool messages (first: they must follow the assistant's calls); the rest one user message. */
@@ -204,6 +217,7 @@ function generationParameters(body: GenerateContentRequest, options: GeminiTrans
   if (config.maxOutputTokens !== undefined) out.max_tokens = config.maxOutputTokens;
   if (config.temperature !== undefined) out.temperature = config.temperature;
   if (config.topP !== undefined) out.top_p = config.topP;
+  if (config.topK !== undefined) out.top_k = config.topK;
   if (config.seed !== undefined) out.seed = config.seed;
   if (config.presencePenalty !== undefined) out.presence_penalty = config.presencePenalty;
   if (config.frequencyPenalty !== undefined) out.frequency_penalty = config.frequencyPenalty;

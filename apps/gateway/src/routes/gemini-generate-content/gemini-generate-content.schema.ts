@@ -73,7 +73,6 @@ const GenerationConfigSchema = z.object({
   maxOutputTokens: z.number().int().min(1).max(CHAT_LIMITS.maxTokensMax).optional(),
   temperature: z.number().min(0).max(2).optional(),
   topP: z.number().min(0).max(1).optional(),
-  /** Accepted for compatibility; the canonical request has no top-k (most providers have none). */
   topK: z.number().int().min(1).optional(),
   stopSequences: z.array(z.string()).max(CHAT_LIMITS.stopSequencesMax).optional(),
   candidateCount: z.number().int().min(1).optional(),

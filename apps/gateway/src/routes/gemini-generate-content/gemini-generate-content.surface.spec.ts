@@ -108,6 +108,45 @@ describe('Gemini generateContent surface', () => {
     expect(surface.streamTerminator).toBeNull();
   });
 
+  it('puts each thoughtSignature back on its part: the function call by id, the answer text; Anthropic signatures are not Gemini’s', () => {
+    const body = new GeminiGenerateContentSurface().completionBody(SERVED, {
+      content: 'Checking.',
+      toolCalls: [
+        { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+        { id: 'call_2', type: 'function', function: { name: 'get_time', arguments: '{}' } },
+      ],
+      signedReasoning: [
+        { type: 'thinking', thinking: 'x', signature: 'anthropic-sig' },
+        { type: 'thought_signature', signature: 'dHg=', part: 'text' },
+        { type: 'thought_signature', signature: 'Y2FsbA==', part: 'tool_call', tool_call_id: 'call_1' },
+      ],
+      finishReason: 'tool_calls',
+      usage: USAGE,
+    }) as Record<string, any>;
+    expect(body.candidates[0].content.parts).toEqual([
+      { text: 'Checking.', thoughtSignature: 'dHg=' },
+      { functionCall: { id: 'call_1', name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'Y2FsbA==' },
+      { functionCall: { id: 'call_2', name: 'get_time', args: {} } },
+    ]);
+  });
+
+  it('streams a text signature as an empty signed part, and a call’s signature on the call', () => {
+    const writer = new GeminiGenerateContentSurface().streamWriter(SERVED);
+    const deltas: Array<Exclude<CanonicalDelta, { type: 'usage' }>> = [
+      { type: 'content', text: 'Hi.' },
+      { type: 'signed_reasoning', signed: { type: 'thought_signature', signature: 'dHg=', part: 'text' } },
+      { type: 'tool_calls', toolCalls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      { type: 'signed_reasoning', signed: { type: 'thought_signature', signature: 'Y2FsbA==', part: 'tool_call', tool_call_id: 'call_1' } },
+      { type: 'signed_reasoning', signed: { type: 'redacted_thinking', data: 'anthropic-only' } },
+    ];
+    const events = [...deltas.flatMap((delta) => writer.delta(delta)), ...writer.finish(USAGE, 'tool_calls')];
+    expect(events.map((event) => (event.data as Record<string, any>).candidates[0].content.parts)).toEqual([
+      [{ text: 'Hi.' }],
+      [{ text: '', thoughtSignature: 'dHg=' }],
+      [{ functionCall: { id: 'call_1', name: 'f', args: {} }, thoughtSignature: 'Y2FsbA==' }],
+    ]);
+  });
+
   it('a web-searched answer lists its sources as groundingMetadata and its cost includes the search fee', () => {
     const searched: ServedResponse = {
       ...SERVED,

@@ -1,4 +1,4 @@
-import type { FinishReason, TokenUsage, ToolCall } from '@switchyard/contracts';
+import type { FinishReason, SignedReasoning, TokenUsage, ToolCall } from '@switchyard/contracts';
 import type { AppError } from '@switchyard/errors';
 import { microsToUsd } from '@switchyard/money';
 import type { ResponseSurface, ServedResponse, SseEvent, SurfaceStreamWriter } from '../../completion/response-surface';
@@ -10,8 +10,15 @@ import { toGeminiErrorBody } from './gemini-error.envelope';
 export type GeminiFinishReason = 'STOP' | 'MAX_TOKENS' | 'SAFETY' | 'OTHER';
 
 export type GeminiResponsePart =
-  | { text: string; thought?: true }
-  | { functionCall: { id: string; name: string; args: Record<string, unknown> } };
+  | { text: string; thought?: true; thoughtSignature?: string }
+  | { functionCall: { id: string; name: string; args: Record<string, unknown> }; thoughtSignature?: string };
+
+type ThoughtSignature = Extract<SignedReasoning, { type: 'thought_signature' }>;
+
+/** Gemini's own signatures; other providers' are not Gemini's to render. */
+function thoughtSignatures(signed: SignedReasoning[] | undefined): ThoughtSignature[] {
+  return (signed ?? []).filter((s): s is ThoughtSignature => s.type === 'thought_signature');
+}
 
 /** Gemini's usageMetadata plus our cost: `cost` in USD as a decimal string, `costMicros` exact (extra fields the SDK keeps). */
 export interface GeminiUsageMetadata {
@@ -63,9 +70,9 @@ export function toGeminiUsageMetadata(usage: TokenUsage, served: ServedResponse)
   };
 }
 
-/** Gemini hands function arguments over parsed. */
-function functionCallPart(call: ToolCall): GeminiResponsePart {
-  return { functionCall: { id: call.id, name: call.function.name, args: toolArgumentsOrEmpty(call.function.arguments) } };
+/** Gemini hands function arguments over parsed; the call's thought signature rides on its part. */
+function functionCallPart(call: ToolCall, signature?: string): GeminiResponsePart {
+  return { functionCall: { id: call.id, name: call.function.name, args: toolArgumentsOrEmpty(call.function.arguments) }, ...(signature ? { thoughtSignature: signature } : {}) };
 }
 
 /** The closing fields of an answer: why it ended, what it cost, and the web sources it was given (if any). */
@@ -128,9 +135,15 @@ export class GeminiGenerateContentSurface implements ResponseSurface {
 
   completionBody(served: ServedResponse, completion: CanonicalCompletion): GeminiGenerateContentResponse | GeminiGenerateContentResponse[] {
     const parts: GeminiResponsePart[] = [];
-    if (completion.reasoning && this.options.includeThoughts) parts.push({ text: completion.reasoning, thought: true });
-    if (completion.content) parts.push({ text: completion.content });
-    for (const call of completion.toolCalls ?? []) parts.push(functionCallPart(call));
+    const signatures = thoughtSignatures(completion.signedReasoning);
+    const thoughts = signatures.filter((s) => s.part === 'thought');
+    const shown = Boolean(completion.reasoning && this.options.includeThoughts);
+    if (shown) parts.push({ text: completion.reasoning ?? '', thought: true, ...(thoughts.length === 1 ? { thoughtSignature: thoughts[0].signature } : {}) });
+    // Signatures that cannot ride on the one thought part shown go out on empty thought parts, so none is lost.
+    if (!shown || thoughts.length > 1) for (const thought of thoughts) parts.push({ text: '', thought: true, thoughtSignature: thought.signature });
+    const textSignature = signatures.find((s) => s.part === 'text')?.signature;
+    if (completion.content || textSignature) parts.push({ text: completion.content ?? '', ...(textSignature ? { thoughtSignature: textSignature } : {}) });
+    for (const call of completion.toolCalls ?? []) parts.push(functionCallPart(call, signatures.find((s) => s.part === 'tool_call' && s.tool_call_id === call.id)?.signature));
     if (parts.length === 0) parts.push({ text: '' });
     const body = response(served, parts, closing(served, completion.usage, completion.finishReason));
     return this.options.jsonArray ? [body] : body;
@@ -149,6 +162,7 @@ export class GeminiGenerateContentSurface implements ResponseSurface {
  */
 export class GeminiStreamWriter implements SurfaceStreamWriter {
   private readonly calls: Array<{ id: string; name: string; arguments: string }> = [];
+  private readonly callSignatures = new Map<string, string>();
   private finishReason: FinishReason | undefined;
 
   constructor(
@@ -163,6 +177,8 @@ export class GeminiStreamWriter implements SurfaceStreamWriter {
         return delta.text === '' ? [] : [{ data: response(this.served, [{ text: delta.text }]) }];
       case 'reasoning':
         return delta.text === '' || !this.includeThoughts ? [] : [{ data: response(this.served, [{ text: delta.text, thought: true }]) }];
+      case 'signed_reasoning':
+        return this.signed(delta.signed);
       case 'tool_calls':
         for (const piece of delta.toolCalls) {
           const call = (this.calls[piece.index] ??= { id: '', name: '', arguments: '' });
@@ -178,12 +194,25 @@ export class GeminiStreamWriter implements SurfaceStreamWriter {
   }
 
   finish(usage: TokenUsage, finishReason: FinishReason | undefined): SseEvent[] {
-    const parts = this.calls.filter(Boolean).map((call) => functionCallPart({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
+    const parts = this.calls
+      .filter(Boolean)
+      .map((call) => functionCallPart({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }, this.callSignatures.get(call.id)));
     return [{ data: response(this.served, parts.length > 0 ? parts : [{ text: '' }], closing(this.served, usage, finishReason ?? this.finishReason ?? 'stop')) }];
   }
 
   fail(error: AppError, usage: TokenUsage): SseEvent[] {
     this.onFailure(error, usage);
     return [];
+  }
+
+  /** A call's signature waits for its part; a text or thought signature goes out as an empty part, as Gemini streams it. */
+  private signed(signed: SignedReasoning): SseEvent[] {
+    if (signed.type !== 'thought_signature') return [];
+    if (signed.part === 'tool_call') {
+      if (signed.tool_call_id) this.callSignatures.set(signed.tool_call_id, signed.signature);
+      return [];
+    }
+    const part: GeminiResponsePart = { text: '', ...(signed.part === 'thought' ? { thought: true as const } : {}), thoughtSignature: signed.signature };
+    return [{ data: response(this.served, [part]) }];
   }
 }

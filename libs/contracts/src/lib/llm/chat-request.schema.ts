@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SignedReasoningSchema } from './signed-reasoning.schema';
 
 /** Limits on a chat request; the body-size limit is enforced before parsing. */
 export const CHAT_LIMITS = {
@@ -35,21 +36,31 @@ export const ToolCallSchema = z.object({
 });
 export type ToolCall = z.output<typeof ToolCallSchema>;
 
-export const ChatMessageSchema = z.discriminatedUnion('role', [
-  z.object({ role: z.literal('system'), content: ContentSchema, name: z.string().optional() }),
-  z.object({ role: z.literal('developer'), content: ContentSchema, name: z.string().optional() }),
-  z.object({ role: z.literal('user'), content: ContentSchema, name: z.string().optional() }),
-  z.object({
-    role: z.literal('assistant'),
-    content: ContentSchema.nullable().optional(),
-    name: z.string().optional(),
-    tool_calls: z.array(ToolCallSchema).optional(),
-    refusal: z.string().nullable().optional(),
-    reasoning: z.string().nullable().optional(),
-  }),
-  z.object({ role: z.literal('tool'), content: ContentSchema, tool_call_id: z.string() }),
+const SystemMessageSchema = z.object({ role: z.literal('system'), content: ContentSchema, name: z.string().optional() });
+const DeveloperMessageSchema = z.object({ role: z.literal('developer'), content: ContentSchema, name: z.string().optional() });
+const UserMessageSchema = z.object({ role: z.literal('user'), content: ContentSchema, name: z.string().optional() });
+const AssistantMessageSchema = z.object({
+  role: z.literal('assistant'),
+  content: ContentSchema.nullable().optional(),
+  name: z.string().optional(),
+  tool_calls: z.array(ToolCallSchema).optional(),
+  refusal: z.string().nullable().optional(),
+  reasoning: z.string().nullable().optional(),
+});
+const ToolMessageSchema = z.object({ role: z.literal('tool'), content: ContentSchema, tool_call_id: z.string() });
+
+/** A message as OpenAI-surface callers send it. */
+export const ChatMessageSchema = z.discriminatedUnion('role', [SystemMessageSchema, DeveloperMessageSchema, UserMessageSchema, AssistantMessageSchema, ToolMessageSchema]);
+
+/** A canonical message: the wire one, plus provider-signed reasoning the Anthropic and Gemini surfaces carry back. */
+export const CanonicalChatMessageSchema = z.discriminatedUnion('role', [
+  SystemMessageSchema,
+  DeveloperMessageSchema,
+  UserMessageSchema,
+  AssistantMessageSchema.extend({ signed_reasoning: z.array(SignedReasoningSchema).max(CHAT_LIMITS.contentPartsMax).optional() }),
+  ToolMessageSchema,
 ]);
-export type ChatMessage = z.output<typeof ChatMessageSchema>;
+export type ChatMessage = z.output<typeof CanonicalChatMessageSchema>;
 
 export const ToolSchema = z.object({
   type: z.literal('function'),
@@ -107,6 +118,8 @@ export const ChatRequestSchema = z.object({
   max_completion_tokens: PositiveTokens.nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
+  /** OpenRouter's extension: sample from the k likeliest tokens; 0 turns it off. Providers without it ignore it. */
+  top_k: z.number().int().min(0).nullable().optional(),
   n: z.number().int().min(1).max(8).nullable().optional(),
   stop: z.union([z.string(), z.array(z.string()).max(CHAT_LIMITS.stopSequencesMax)]).nullable().optional(),
   seed: z.number().int().nullable().optional(),
@@ -130,4 +143,9 @@ export const ChatRequestSchema = z.object({
   usage: z.object({ include: z.boolean().optional() }).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
 });
-export type ChatRequest = z.output<typeof ChatRequestSchema>;
+
+/** The canonical request every surface translates to: the OpenAI body with canonical messages. */
+export const CanonicalChatRequestSchema = ChatRequestSchema.extend({
+  messages: z.array(CanonicalChatMessageSchema).min(1).max(CHAT_LIMITS.messagesMax),
+});
+export type ChatRequest = z.output<typeof CanonicalChatRequestSchema>;
