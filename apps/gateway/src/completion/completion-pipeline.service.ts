@@ -30,7 +30,7 @@ import { SseResponse } from '../streaming/sse-response';
 import { RequestContentCapture } from '../metering/request-content.capture';
 import { WorkspaceSettingsService } from '../workspace-settings/workspace-settings.service';
 import { StreamSlotsStore } from '../streaming/stream-slots.store';
-import { streamTooLong, takeStreamSlot } from '../streaming/stream-limits';
+import { releaseStreamSlotOnClose, streamSlotClaim, streamTooLong } from '../streaming/stream-limits';
 import { SsrfGuard } from '../upstream/ssrf-guard';
 import { checkRequestLimits, userMediaUrls } from './request-limits';
 import type { ResponseSurface, ServedResponse } from './response-surface';
@@ -144,13 +144,15 @@ export class CompletionPipeline {
     const key = (options.sessionCookie ? await this.sessionCaller(httpRequest) : undefined) ?? (await this.authenticate(httpRequest, reply, routed, extras));
     // Before any counter or hold moves: a refused request changes nothing.
     for (const { url, param } of userMediaUrls(routed)) await this.ssrfGuard.checkUrl(url, param);
-    if (body.stream) await this.takeStreamSlot(key, requestId, reply);
     const policies = await this.guardrails.policiesFor(key);
     const content = (await this.workspaceSettings.storesContent({ workspaceId: key.workspaceId, apiKeyId: key.apiKeyId ?? key.scopeId })) ? new RequestContentCapture(this.env.CONTENT_LOGGING_BYTES_MAX, body.messages) : undefined;
     this.guardrails.checkRequestedModel(policies, routed.model);
-    const admission = await this.guardrails.admit(policies, { ...key, rateScopeId: key.scopeId });
+    // Rate limits and the stream slot in one Redis round trip: both pass, or nothing is counted or taken.
+    const slot = body.stream ? streamSlotClaim(this.env, key.scopeId, requestId) : undefined;
+    const admission = await this.guardrails.admit(policies, { ...key, rateScopeId: key.scopeId }, Date.now(), slot);
     if (admission.status) reply.headers(rateLimitHeaders(admission.status));
     if (admission.violation) throw admission.violation;
+    if (slot) releaseStreamSlotOnClose(this.streamSlots, key.scopeId, requestId, reply, this.logger);
     const strategyHeader = httpRequest.headers['x-routing-strategy'];
     const route = this.routes.route(routed, typeof strategyHeader === 'string' ? strategyHeader : undefined, await this.providerKeys.providersWithKeys(key.workspaceId));
     const candidates = await this.providerKeys.withWorkspaceKeys(key.workspaceId, this.guardrails.allowedCandidates(policies, route.candidates));
@@ -250,11 +252,6 @@ export class CompletionPipeline {
       }
     }
     throw lastError ?? this.unaffordable();
-  }
-
-  /** One of the key's GATEWAY_STREAMS_PER_KEY_MAX stream slots, released when the response closes; none free → 429. */
-  private async takeStreamSlot(key: CompletionCaller, requestId: string, reply: FastifyReply): Promise<void> {
-    await takeStreamSlot(this.streamSlots, this.env, key.scopeId, requestId, reply, this.logger);
   }
 
   private async stream(state: RequestState, candidates: ServingCandidate[], reply: FastifyReply): Promise<void> {

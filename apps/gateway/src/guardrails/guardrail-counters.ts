@@ -3,26 +3,41 @@ import { REDIS_CLIENT } from '@switchyard/database';
 import type Redis from 'ioredis';
 
 /**
- * Checks every counter against its limit and, only if none is reached, increments the `incr` ones (request
- * counters); `check` ones (token counters, charged after the answer) are only compared. All or nothing.
- * ARGV per key: limit, ttl ms, 1 = incr | 0 = check. Returns {0, count1, count2, …} or {i, count} for the first reached.
+ * One round trip for everything a request must pass before it is served: optionally a stream slot (KEYS[1], a
+ * sorted set of stream ids scored by when they expire), then every counter against its limit. Only if all pass are
+ * the `incr` counters (requests) incremented and the slot taken; `check` ones (tokens, charged after the answer) are
+ * only compared. All or nothing.
+ * ARGV[1..5]: 1 = with slot | 0, slot limit, now ms, stream id, slot expires at ms. Then per counter: limit, ttl ms,
+ * 1 = incr | 0 = check. Returns {-1} when no slot is free, {i, count} for the first counter reached, else {0, counts…}.
  */
 const ADMIT = `
-for i = 1, #KEYS do
-  local limit = tonumber(ARGV[3 * i - 2])
+local withSlot = ARGV[1] == '1'
+local first = withSlot and 2 or 1
+if withSlot then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return {-1} end
+end
+for i = first, #KEYS do
+  local a = 5 + 3 * (i - first)
+  local limit = tonumber(ARGV[a + 1])
   local current = tonumber(redis.call('GET', KEYS[i]) or '0')
-  local incr = ARGV[3 * i] == '1'
-  if (incr and current + 1 > limit) or ((not incr) and current >= limit) then return {i, current} end
+  local incr = ARGV[a + 3] == '1'
+  if (incr and current + 1 > limit) or ((not incr) and current >= limit) then return {i - first + 1, current} end
 end
 local counts = {0}
-for i = 1, #KEYS do
-  if ARGV[3 * i] == '1' then
+for i = first, #KEYS do
+  local a = 5 + 3 * (i - first)
+  if ARGV[a + 3] == '1' then
     local value = redis.call('INCR', KEYS[i])
-    if value == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[3 * i - 1]) end
+    if value == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[a + 2]) end
     counts[#counts + 1] = value
   else
     counts[#counts + 1] = tonumber(redis.call('GET', KEYS[i]) or '0')
   end
+end
+if withSlot then
+  redis.call('ZADD', KEYS[1], ARGV[5], ARGV[4])
+  redis.call('PEXPIREAT', KEYS[1], ARGV[5])
 end
 return counts
 `;
@@ -75,17 +90,32 @@ export interface CounterLimit {
 
 type Reply = Array<number | string>;
 
+/** A stream slot to take with the admission (see StreamSlotsStore for the set it lives in). */
+export interface StreamSlotClaim {
+  key: string;
+  streamId: string;
+  limit: number;
+  nowMs: number;
+  holdMs: number;
+}
+
 /** The Redis side of guardrails: atomic counters shared by every gateway replica (one round trip each). */
 @Injectable()
 export class GuardrailCounters {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
 
-  /** `reached` is the index of the first limit reached (nothing was counted then); else each counter's value after. */
-  async admit(counters: Array<CounterLimit & { mode: 'incr' | 'check' }>): Promise<{ reached?: number; counts: number[] }> {
+  /**
+   * `slotFull` when the stream slot was wanted and none is free; `reached` is the index of the first limit reached;
+   * either way nothing was counted or taken. Else each counter's value after (and the slot is held).
+   */
+  async admit(counters: Array<CounterLimit & { mode: 'incr' | 'check' }>, slot?: StreamSlotClaim): Promise<{ slotFull?: true; reached?: number; counts: number[] }> {
+    const head = slot ? ['1', String(slot.limit), String(slot.nowMs), slot.streamId, String(slot.nowMs + slot.holdMs)] : ['0', '0', '0', '', '0'];
     const args = counters.flatMap((c) => [String(c.limit), String(c.ttlMs), c.mode === 'incr' ? '1' : '0']);
-    const reply = (await this.redis.eval(ADMIT, counters.length, ...counters.map((c) => c.key), ...args)) as Reply;
-    const head = Number(reply[0]);
-    return head === 0 ? { counts: reply.slice(1).map(Number) } : { reached: head - 1, counts: [Number(reply[1])] };
+    const keys = [...(slot ? [slot.key] : []), ...counters.map((c) => c.key)];
+    const reply = (await this.redis.eval(ADMIT, keys.length, ...keys, ...head, ...args)) as Reply;
+    const status = Number(reply[0]);
+    if (status === -1) return { slotFull: true, counts: [] };
+    return status === 0 ? { counts: reply.slice(1).map(Number) } : { reached: status - 1, counts: [Number(reply[1])] };
   }
 
   /** Reserves between `least` and `amount` on every budget; `short` is the index of a budget without room for `least`. */

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ExpiringCache } from '../caching/expiring-cache';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { AppError, type ErrorCode } from '@switchyard/errors';
-import { GuardrailCounters } from './guardrail-counters';
+import { streamSlotsFull } from '../streaming/stream-limits';
+import { GuardrailCounters, type StreamSlotClaim } from './guardrail-counters';
 import { GuardrailPoliciesRepository } from './guardrail-policies.repository';
 import { GuardrailPolicySchema, type ScopedPolicy } from './guardrail-policy';
 import { counterTtlMs, dayWindow, minuteWindow, monthWindow, resetWindow, type Window } from './guardrail-windows';
@@ -102,9 +103,10 @@ export class GuardrailsService {
   /**
    * Counts the request against every requests-per-minute/day limit and checks tokens-per-minute, atomically
    * across replicas. Returns the tightest requests-per-minute status for the X-RateLimit headers, and the
-   * violation to answer with when a limit is reached (nothing was counted then).
+   * violation to answer with when a limit is reached (nothing was counted then). With `slot`, a stream slot is taken
+   * in the same Redis call, only when every limit passes; a full slot set is the violation then.
    */
-  async admit(policies: ScopedPolicy[], key: GuardedCaller, nowMs = Date.now()): Promise<{ status?: RateLimitStatus; violation?: AppError }> {
+  async admit(policies: ScopedPolicy[], key: GuardedCaller, nowMs = Date.now(), slot?: StreamSlotClaim): Promise<{ status?: RateLimitStatus; violation?: AppError }> {
     const minute = minuteWindow(nowMs);
     const day = dayWindow(nowMs);
     const limits: Array<{ code: ErrorCode; p: ScopedPolicy; limit: number; window: Window; mode: 'incr' | 'check'; kind: string }> = [];
@@ -114,8 +116,12 @@ export class GuardrailsService {
       if (rpd) limits.push({ code: 'requests_per_day_exceeded', p, limit: rpd, window: day, mode: 'incr', kind: 'rpd' });
       if (tpm) limits.push({ code: 'tokens_per_minute_exceeded', p, limit: tpm, window: minute, mode: 'check', kind: 'tpm' });
     }
-    if (limits.length === 0) return {};
-    const result = await this.counters.admit(limits.map((l) => ({ key: counterKey(l.kind, l.p, l.window), limit: l.limit, ttlMs: counterTtlMs(l.window, nowMs), mode: l.mode })));
+    if (limits.length === 0 && !slot) return {};
+    const result = await this.counters.admit(
+      limits.map((l) => ({ key: counterKey(l.kind, l.p, l.window), limit: l.limit, ttlMs: counterTtlMs(l.window, nowMs), mode: l.mode })),
+      slot,
+    );
+    if (result.slotFull) return { violation: streamSlotsFull(slot?.limit ?? 0) };
     if (result.reached !== undefined) {
       const l = limits[result.reached];
       const retryAfterMs = Math.max(1, l.window.endsAtMs - nowMs);

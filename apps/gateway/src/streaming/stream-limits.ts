@@ -2,7 +2,8 @@ import type { Logger } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
 import type { FastifyReply } from 'fastify';
 import type { GatewayEnv } from '../config/gateway.env';
-import type { StreamSlotsStore } from './stream-slots.store';
+import type { StreamSlotClaim } from '../guardrails/guardrail-counters';
+import { type StreamSlotsStore, streamSlotsKey } from './stream-slots.store';
 
 type StreamLimitsEnv = Pick<GatewayEnv, 'GATEWAY_STREAMS_PER_KEY_MAX' | 'GATEWAY_STREAM_DURATION_MS_MAX' | 'UPSTREAM_TIMEOUT_MS'>;
 
@@ -11,13 +12,25 @@ type StreamLimitsEnv = Pick<GatewayEnv, 'GATEWAY_STREAMS_PER_KEY_MAX' | 'GATEWAY
  * Every streaming route takes one (the completion pipeline, native pass-through), so the limit holds across them.
  */
 export async function takeStreamSlot(slots: StreamSlotsStore, env: StreamLimitsEnv, scopeId: string, streamId: string, reply: FastifyReply, logger: Logger): Promise<void> {
+  const claim = streamSlotClaim(env, scopeId, streamId);
+  if (!claim) return;
+  if (!(await slots.acquire(scopeId, streamId, claim.limit, claim.holdMs))) throw streamSlotsFull(claim.limit);
+  releaseStreamSlotOnClose(slots, scopeId, streamId, reply, logger);
+}
+
+/** The slot a stream needs, for taking it in the same Redis call as the guardrail admission; none when unlimited. */
+export function streamSlotClaim(env: StreamLimitsEnv, scopeId: string, streamId: string, nowMs = Date.now()): StreamSlotClaim | undefined {
   const limit = env.GATEWAY_STREAMS_PER_KEY_MAX;
-  if (limit === 0) return;
+  if (limit === 0) return undefined;
   // Held past the duration cap only if a replica died holding it.
-  const holdMs = env.GATEWAY_STREAM_DURATION_MS_MAX + env.UPSTREAM_TIMEOUT_MS;
-  if (!(await slots.acquire(scopeId, streamId, limit, holdMs))) {
-    throw new AppError('rate_limited', `This key already has ${limit} streams open; wait for one to finish.`, { retryAfterMs: 1_000 });
-  }
+  return { key: streamSlotsKey(scopeId), streamId, limit, nowMs, holdMs: env.GATEWAY_STREAM_DURATION_MS_MAX + env.UPSTREAM_TIMEOUT_MS };
+}
+
+export function streamSlotsFull(limit: number): AppError {
+  return new AppError('rate_limited', `This key already has ${limit} streams open; wait for one to finish.`, { retryAfterMs: 1_000 });
+}
+
+export function releaseStreamSlotOnClose(slots: StreamSlotsStore, scopeId: string, streamId: string, reply: FastifyReply, logger: Logger): void {
   reply.raw.once('close', () => void slots.release(scopeId, streamId).catch((error: unknown) => logger.warn({ err: error }, 'stream slot not released')));
 }
 

@@ -22,15 +22,16 @@ export class StreamSlotsStore {
   /** True when the slot was taken; it is held until `release` or, at the latest, `holdMs` from now. */
   async acquire(apiKeyId: string, streamId: string, limit: number, holdMs: number): Promise<boolean> {
     const now = Date.now();
-    const taken = await this.redis.eval(ACQUIRE, 1, slotsKey(apiKeyId), String(limit), String(now), streamId, String(now + holdMs));
+    const taken = await this.redis.eval(ACQUIRE, 1, streamSlotsKey(apiKeyId), String(limit), String(now), streamId, String(now + holdMs));
     return taken === 1;
   }
 
   async release(apiKeyId: string, streamId: string): Promise<void> {
-    await this.redis.zrem(slotsKey(apiKeyId), streamId);
+    await this.redis.zrem(streamSlotsKey(apiKeyId), streamId);
   }
 }
 
-function slotsKey(apiKeyId: string): string {
+/** The sorted set of a caller's open streams (also taken together with the guardrail admission, in one script). */
+export function streamSlotsKey(apiKeyId: string): string {
   return `gateway:streams:${apiKeyId}`;
 }

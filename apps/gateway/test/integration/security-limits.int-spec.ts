@@ -173,6 +173,28 @@ describe('gateway security and limits', () => {
     await again.text();
   }, 30_000);
 
+  it('a stream refused for want of a slot is not counted against the rate limit (slot and limits are one atomic check)', async () => {
+    const tag = `s-${randomBytes(4).toString('hex')}`;
+    const caller = await stack.createWorkspace('security-slots', 1_000_000n);
+    const asCaller = { authorization: `Bearer ${caller.key}` };
+    const open = [0, 1].map((i) => chat({ stream: true, messages: [{ role: 'user', content: `[[fake:hang]] ${tag}-${i}` }] }, asCaller));
+    const deadline = Date.now() + 5_000;
+    while (fake.requestsContaining(tag).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const before = await chat({ messages: [{ role: 'user', content: `${tag}-before` }] }, asCaller);
+    expect(before.status).toBe(200);
+    const remainingBefore = Number(before.headers.get('x-ratelimit-remaining'));
+    expect(Number.isFinite(remainingBefore)).toBe(true);
+
+    const refused = await chat({ stream: true, messages: [{ role: 'user', content: `${tag}-refused` }] }, asCaller);
+    expect(refused.status).toBe(429);
+    await refused.arrayBuffer();
+    const after = await chat({ messages: [{ role: 'user', content: `${tag}-after` }] }, asCaller);
+    expect(after.status).toBe(200);
+    // Only `after` itself was counted since `before`.
+    expect(Number(after.headers.get('x-ratelimit-remaining'))).toBe(remainingBefore - 1);
+    await Promise.all((await Promise.all(open)).map((r) => r.text()));
+  }, 30_000);
+
   it('sends security headers: nosniff, no framing, a referrer policy and a CSP for the same-origin dashboard', async () => {
     for (const path of ['/healthz', '/v1/models', '/api/v1/me']) {
       const response = await fetch(`${stack.gatewayUrl}${path}`);
