@@ -150,6 +150,8 @@ const stackEnv = {
   // Rate limiting stays on (every request counts against its key's RPM in Redis), with a limit the load never reaches.
   RATE_LIMIT_DEFAULT_RPM: '10000000',
   ...(opt.source ? {} : { DEV_STACK_BUILD: 'dist', NODE_ENV: 'production' }),
+  // The chain watcher's production poll interval (the dev stack polls every second for snappy local deposits).
+  CHAIN_POLL_INTERVAL_MS: '2000',
   ...(opt.profile
     ? {
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} -r ${path.join(HERE, 'lib', 'stage-timer.cjs')}`.trim(),

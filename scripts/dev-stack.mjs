@@ -199,7 +199,7 @@ async function up() {
     CHAIN_TOKEN_SYMBOL: 'USDT',
     CHAIN_DEPOSIT_XPUB: await devXpub(),
     CHAIN_START_BLOCK: '0',
-    CHAIN_POLL_INTERVAL_MS: '1000',
+    CHAIN_POLL_INTERVAL_MS: process.env.CHAIN_POLL_INTERVAL_MS ?? '1000',
   });
   // Agent payments (HTTP 402), only with AGENT_PAYMENTS_ENABLED=true: the local chain's demo USDT; anvil account 9
   // receives the payments and, as the payout wallet, sends refunds (well-known dev key, local chain only).
