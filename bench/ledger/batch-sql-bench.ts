@@ -3,7 +3,8 @@
  * migrations, workspaces funded, then batches of `size` holds (create) and of their captures sent straight to
  * Postgres, spread over the workspaces or all on one (hot). Prints wall-clock µs per command, and the CPU
  * µs per command of the Postgres backend that ran them (less sensitive to other load on a shared machine).
- * Compares the per-command-subtransaction function (execute_hold_batch) with the set-based one (apply_hold_batch).
+ * Compares the per-command-subtransaction function (execute_hold_batch) with the set-based one (apply_hold_batch),
+ * and with apply_hold_commands (apply_hold_batch behind the release-tombstone check), which the ledger calls.
  *
  * Usage: node -r @swc-node/register bench/ledger/batch-sql-bench.ts [--sizes 1,10,100,500] [--functions apply_hold_batch,execute_hold_batch] [--commands 4000]
  */
@@ -16,6 +17,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { CreateLedger1767225600000 } from '../../apps/ledger/src/database/migrations/1767225600000-create-ledger';
 import { HoldBatches1767312000000 } from '../../apps/ledger/src/database/migrations/1767312000000-hold-batches';
 import { SetBasedHoldBatches1767398400000 } from '../../apps/ledger/src/database/migrations/1767398400000-set-based-hold-batches';
+import { HoldReleaseTombstones1767484800000 } from '../../apps/ledger/src/database/migrations/1767484800000-hold-release-tombstones';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
   await pg.connect();
   try {
     const runner = { query: (sql: string) => pg.query(sql) } as unknown as QueryRunner;
-    const migrations: MigrationInterface[] = [new CreateLedger1767225600000(), new HoldBatches1767312000000(), new SetBasedHoldBatches1767398400000()];
+    const migrations: MigrationInterface[] = [new CreateLedger1767225600000(), new HoldBatches1767312000000(), new SetBasedHoldBatches1767398400000(), new HoldReleaseTombstones1767484800000()];
     for (const migration of migrations) await migration.up(runner);
     const workspaces = Array.from({ length: Number(args.accounts) }, () => randomUUID());
     await pg.query(

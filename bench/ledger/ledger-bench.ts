@@ -1,13 +1,15 @@
 /**
- * Ledger hold benchmark: a real ledger process, real Postgres and NATS, requests sent the way NatsBus
- * sends them. Scenarios:
+ * Ledger hold benchmark: a real ledger process, real Postgres and NATS, hold commands sent through
+ * HoldCommandsClient exactly as the gateway and billing send them (`--path nest`: one Nest packet per command,
+ * the way NatsBus sends them, for comparison). Scenarios:
  *   spread   hold+capture pairs/s, closed loop, holds spread over many workspaces
  *   hot      the same on one workspace
  *   latency  holds at a fixed rate (open loop) with their captures; hold latency p50/p99/max
  * Each scenario also reports the CPU time per pair of the ledger process, of the Postgres backends serving its
  * database and of this load generator, and how busy the machine was with other work meanwhile.
  * Usage: node -r @swc-node/register bench/ledger/ledger-bench.ts [--seconds 10] [--concurrency 256] [--rate 1000] [--accounts 1000]
- *        [--only spread|hot|latency] [--perf /tmp/ledger.perf.data]
+ *        [--only spread|hot|latency] [--perf /tmp/ledger.perf.data] [--path lean|nest] [--dist /tmp/ledger-dist]
+ * --dist runs the ledger compiled by scripts/build-dist.js (plain node, no TypeScript loader) from that directory.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +18,8 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LedgerAccountOpen, LedgerTransferCreate, SYSTEM_ACCOUNTS, workspaceCreditAccount } from '@switchyard/contracts';
-import { createTestDatabase, startServiceProcess, TestCommandClient, uniqueSubjectPrefix } from '@switchyard/testing';
+import { HOLD_COMMANDS_CLIENT_DEFAULTS, HoldCommandsClient } from '@switchyard/nats';
+import { createTestDatabase, freePort, REPO_ROOT, type ServiceProcess, startServiceProcess, TestCommandClient, uniqueSubjectPrefix } from '@switchyard/testing';
 import { connect, type NatsConnection } from 'nats';
 import { Client } from 'pg';
 
@@ -29,6 +32,10 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     /** record `perf record -a -g` into this file while the first measured scenario runs (ledger started with --perf-basic-prof) */
     perf: { type: 'string' },
+    path: { type: 'string', default: 'lean' },
+    dist: { type: 'string' },
+    /** experiment only: override HoldCommandsClient's maxInFlightMessages (the services use the default) */
+    'client-in-flight': { type: 'string' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -36,16 +43,71 @@ const CONCURRENCY = Number(args.concurrency);
 const RATE = Number(args.rate);
 const ACCOUNTS = Number(args.accounts);
 
-/** A lean request: Nest's packet format, no response validation, so the load generator stays cheap. */
+type Reply = { ok: boolean; data?: Record<string, string>; error?: { code: string } };
+
+/** The old path, for comparison: Nest's packet format, one message per command, no response validation. */
 class RawLedgerClient {
   private counter = 0;
   constructor(private readonly nc: NatsConnection, private readonly prefix: string) {}
 
-  async request(subject: string, data: unknown): Promise<{ ok: boolean; data?: Record<string, string>; error?: { code: string } }> {
+  async request(subject: string, data: unknown): Promise<Reply> {
     const packet = JSON.stringify({ pattern: subject, data, id: String(++this.counter) });
     const reply = await this.nc.request(`${this.prefix}${subject}`, packet, { timeout: 10_000 });
-    return (JSON.parse(reply.string()) as { response: { ok: boolean; data?: Record<string, string>; error?: { code: string } } }).response;
+    return (JSON.parse(reply.string()) as { response: Reply }).response;
   }
+}
+
+/** The new path: the client the gateway and billing inject, with its defaults (NatsModule provides no options). */
+class LeanLedgerClient {
+  constructor(private readonly holds: HoldCommandsClient) {}
+
+  async request(subject: string, data: unknown): Promise<Reply> {
+    const options = { timeoutMs: 10_000 };
+    try {
+      const reply =
+        subject === 'ledger.hold.create'
+          ? await this.holds.create(data as Parameters<HoldCommandsClient['create']>[0], options)
+          : await this.holds.capture(data as Parameters<HoldCommandsClient['capture']>[0], options);
+      return { ok: true, data: reply as Record<string, string> };
+    } catch (error) {
+      return { ok: false, error: { code: String((error as { code?: unknown }).code) } };
+    }
+  }
+}
+
+/** The ledger compiled by scripts/build-dist.js into `dir`, started like the image's CMD. */
+async function startDistLedger(dir: string, env: Record<string, string>): Promise<ServiceProcess> {
+  const port = await freePort();
+  let output = '';
+  const child = spawn(process.execPath, [`${dir}/apps/ledger/src/main.js`], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-100_000)));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-100_000)));
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const url = `http://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 60_000; ; ) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`dist ledger did not start:\n${output}`);
+    if ((await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200) break;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return {
+    name: 'ledger',
+    url,
+    port,
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }
 
 const TICK_MS = 10; // USER_HZ = 100 on Linux
@@ -122,19 +184,22 @@ async function main(): Promise<void> {
   const db = await createTestDatabase('ledgerbench');
   const prefix = uniqueSubjectPrefix();
   const profiling: Record<string, string> = args.perf ? { NODE_OPTIONS: '--perf-basic-prof' } : {};
-  const ledger = await startServiceProcess(
-    'ledger',
-    { DATABASE_URL: db.url, NATS_SUBJECT_PREFIX: prefix, LOG_LEVEL: 'error', OTEL_SDK_DISABLED: 'true', ...profiling },
-    { readyTimeoutMs: 60_000 },
-  );
+  const ledgerEnv = { DATABASE_URL: db.url, NATS_SUBJECT_PREFIX: prefix, LOG_LEVEL: 'error', OTEL_SDK_DISABLED: 'true', ...profiling };
+  const ledger = args.dist ? await startDistLedger(resolve(args.dist), ledgerEnv) : await startServiceProcess('ledger', ledgerEnv, { readyTimeoutMs: 60_000 });
   const setup = await TestCommandClient.connect(prefix);
-  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-  const client = new RawLedgerClient(nc, prefix);
+  const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  const nc = await connect({ servers: natsUrl });
+  const clientOptions = { ...HOLD_COMMANDS_CLIENT_DEFAULTS, ...(args['client-in-flight'] ? { maxInFlightMessages: Number(args['client-in-flight']) } : {}) };
+  const holds = new HoldCommandsClient({ serviceName: 'bench', url: natsUrl, subjectPrefix: prefix, requestTimeoutMs: 10_000 }, clientOptions);
+  const client = args.path === 'nest' ? new RawLedgerClient(nc, prefix) : new LeanLedgerClient(holds);
   const monitor = new Client({ connectionString: db.url });
   await monitor.connect();
   const meter = new CpuMeter(monitor, db.name, ledger.process.pid!);
   const results: Record<string, unknown> = {
-    machine: { cores: cpus().length, loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))) },
+    machine: { cores: cpus().length, loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))), startedAt: new Date().toISOString() },
+    path: args.path,
+    client: args.path === 'nest' ? undefined : clientOptions,
+    ledgerBuild: args.dist ? 'dist' : 'swc-register',
     batch: { maxCommands: process.env.LEDGER_BATCH_MAX_COMMANDS ?? 'default', lingerMs: process.env.LEDGER_BATCH_LINGER_MS ?? 'default' },
   };
   try {
@@ -225,6 +290,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ ...results, seconds: SECONDS, accounts: ACCOUNTS }, null, 2)}\n`);
   } finally {
     await monitor.end();
+    await holds.close();
     await nc.close();
     await setup.close();
     await ledger.stop();

@@ -12,6 +12,7 @@ import { LedgerDatabaseLifecycle } from './database/ledger-database.lifecycle';
 import { LEDGER_SQL_ATTEMPTS, LedgerSqlClient } from './database/ledger-sql.client';
 import { HoldBatchRepository } from './holds/hold-batch.repository';
 import { HOLD_COMMAND_BATCHER_OPTIONS, HoldCommandBatcher } from './holds/hold-command.batcher';
+import { HoldCommandsResponder } from './holds/hold-commands.responder';
 import { HoldsController } from './holds/holds.controller';
 import { HoldsRepository } from './holds/holds.repository';
 import { HoldsService } from './holds/holds.service';
@@ -63,6 +64,7 @@ export class AppModule {
         HoldCommandBatcher,
         HoldsRepository,
         HoldsService,
+        HoldCommandsResponder,
         ReportsRepository,
         ReportsService,
         FinanceRepository,

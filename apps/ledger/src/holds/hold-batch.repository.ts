@@ -10,7 +10,10 @@ interface BatchRow {
   out_error_detail: string | null;
 }
 
-/** Runs one batch of hold commands as one statement (set-based, see the set-based-hold-batches migration), so one transaction and one commit. */
+/**
+ * Runs one batch of hold commands as one statement (set-based, see the set-based-hold-batches migration), so one
+ * transaction and one commit; through apply_hold_commands, so a release before its create leaves a tombstone.
+ */
 @Injectable()
 export class HoldBatchRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -18,7 +21,7 @@ export class HoldBatchRepository {
   /** Raw SQL errors escape (the batcher decides what to retry); per-command errors come back as outcomes. */
   async execute(commands: HoldCommand[]): Promise<HoldCommandOutcome[]> {
     const rows = (await this.dataSource.query(
-      'SELECT out_index, out_result, out_error_code, out_error_message, out_error_detail FROM ledger.apply_hold_batch($1::jsonb)',
+      'SELECT out_index, out_result, out_error_code, out_error_message, out_error_detail FROM ledger.apply_hold_commands($1::jsonb)',
       [JSON.stringify(commands)],
     )) as BatchRow[];
     if (rows.length !== commands.length) throw new Error(`hold batch answered ${rows.length} rows for ${commands.length} commands`);

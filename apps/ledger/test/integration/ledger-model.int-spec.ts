@@ -33,6 +33,8 @@ interface Model {
   posted: bigint[];
   pending: bigint[];
   holds: Map<number, ModelHold>;
+  /** holds released before they existed: a later create of the same holdId is refused */
+  tombstones: Set<number>;
 }
 
 const WORKSPACES = 3;
@@ -81,7 +83,7 @@ describe('ledger against an in-memory model (property)', () => {
     const workspaces = Array.from({ length: WORKSPACES }, () => randomUUID());
     const holdId = (i: number) => `p-${run}-${i}`;
     for (const workspaceId of workspaces) await client.request(LedgerAccountOpen, { workspaceId });
-    const model: Model = { posted: workspaces.map(() => 0n), pending: workspaces.map(() => 0n), holds: new Map() };
+    const model: Model = { posted: workspaces.map(() => 0n), pending: workspaces.map(() => 0n), holds: new Map(), tombstones: new Set() };
     const available = (ws: number) => model.posted[ws]! - model.pending[ws]!;
 
     for (const [step, command] of commands.entries()) {
@@ -108,6 +110,10 @@ describe('ledger against an in-memory model (property)', () => {
           if (existing) {
             if (existing.ws === command.ws) expect({ where, amount: (await request).amountMicros }).toEqual({ where, amount: existing.amount.toString() });
             else expect({ where, code: await codeOf(request) }).toEqual({ where, code: 'conflict' });
+            break;
+          }
+          if (model.tombstones.has(command.hold)) {
+            expect({ where, code: await codeOf(request) }).toEqual({ where, code: 'conflict' });
             break;
           }
           const avail = available(command.ws);
@@ -160,6 +166,7 @@ describe('ledger against an in-memory model (property)', () => {
           const request = client.request(LedgerHoldRelease, { holdId: holdId(command.hold), reason: 'test' });
           if (!hold) {
             expect({ where, code: await codeOf(request) }).toEqual({ where, code: 'not_found' });
+            model.tombstones.add(command.hold);
             break;
           }
           const reply = await request;
