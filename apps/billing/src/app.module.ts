@@ -10,6 +10,7 @@ import { BillingMetrics } from './settlement/billing.metrics';
 import { ChargeRepository } from './settlement/charge.repository';
 import { LedgerHoldsClient } from './settlement/ledger-holds.client';
 import { RequestCompletedConsumer } from './settlement/request-completed.consumer';
+import { SettlementBatcher } from './settlement/settlement.batcher';
 import { SettlementService } from './settlement/settlement.service';
 import { BillingQueriesController } from './request-log/billing-queries.controller';
 import { RequestLogRepository } from './request-log/request-log.repository';
@@ -51,6 +52,7 @@ export class AppModule {
         RequestContentRetention,
         LedgerHoldsClient,
         SettlementService,
+        SettlementBatcher,
         RequestCompletedConsumer,
         NatsReadiness,
         JetStreamLagMetrics,

@@ -4,3 +4,4 @@ export * from './lib/test-command.client';
 export * from './lib/test-stack';
 export * from './lib/otlp-collector';
 export * from './lib/anvil';
+export * from './lib/ledger-workspace';

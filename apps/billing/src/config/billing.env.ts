@@ -17,6 +17,11 @@ export const BillingEnvSchema = BaseEnvSchema.extend({
     .transform((value) => BigInt(value)),
   /** Bound on each ledger capture/release; on timeout the event is nak'ed and retried. */
   LEDGER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  /**
+   * Most completed requests settled in one Postgres transaction. Events arriving while a batch is being written
+   * form the next one; up to twice this many are handled at once.
+   */
+  SETTLEMENT_BATCH_MAX: z.coerce.number().int().min(1).max(500).default(100),
   /** Stored prompts and completions (workspaces that opted in) are deleted this many days after they were stored. */
   CONTENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
   /** How often the deletion of stored content past its retention runs. */

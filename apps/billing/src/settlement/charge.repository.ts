@@ -6,23 +6,45 @@ import { ChargeEntity } from './charge.entity';
 
 export type NewCharge = Omit<ChargeEntity, 'createdAt'>;
 
+/** A settled request's rows: its charge, its log row and (only for a workspace that opted in) its content. */
+export interface ChargeRecord {
+  charge: NewCharge;
+  log: NewRequestLog;
+  content?: NewRequestContent;
+}
+
 /** The charges table (the consumer's inbox, one row per request id) and, with each charge, its request log row. */
 @Injectable()
 export class ChargeRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-
   /**
-   * Inserts the charge and its log row in one transaction, unless the request is already charged; true when
-   * this call wrote them. A log row never exists without its charge, nor a charge (written here) without its log.
-   * `content` (only for a workspace that opted in) goes in the same transaction, into its own table.
+   * Inserts the charges of many requests in one transaction, one multi-row statement per table, skipping requests
+   * already charged; returns the request ids this call charged. Log and content rows are written only for those:
+   * a log row never exists without its charge, nor a charge (written here) without its log.
    */
-  async recordIfAbsent(charge: NewCharge, log: NewRequestLog, content?: NewRequestContent): Promise<boolean> {
+  async recordManyIfAbsent(records: readonly ChargeRecord[]): Promise<Set<string>> {
+    if (records.length === 0) return new Set();
     return this.dataSource.transaction(async (manager) => {
-      const result = await manager.createQueryBuilder().insert().into(ChargeEntity).values(charge).orIgnore().returning(['requestId']).execute();
-      const inserted = Array.isArray(result.raw) && result.raw.length === 1;
-      if (inserted) await manager.createQueryBuilder().insert().into(RequestLogEntity).values(log).execute();
-      if (inserted && content) await manager.createQueryBuilder().insert().into(RequestContentEntity).values(content).execute();
+      const result = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(ChargeEntity)
+        .values(records.map((r) => r.charge))
+        .orIgnore()
+        .returning(['requestId'])
+        // the returned ids are read here; merging them back into the (partly skipped) values would misalign
+        .updateEntity(false)
+        .execute();
+      const raw = Array.isArray(result.raw) ? (result.raw as Array<{ request_id: string }>) : [];
+      const inserted = new Set(raw.map((row) => row.request_id));
+      // The same request twice in one batch (published again under another message id) gets one charge: one log row.
+      const written = new Map<string, ChargeRecord>();
+      for (const record of records) if (inserted.has(record.charge.requestId) && !written.has(record.charge.requestId)) written.set(record.charge.requestId, record);
+      const logs = [...written.values()].map((r) => r.log);
+      const contents = [...written.values()].flatMap((r) => (r.content ? [r.content] : []));
+      if (logs.length > 0) await manager.createQueryBuilder().insert().into(RequestLogEntity).values(logs).updateEntity(false).execute();
+      if (contents.length > 0) await manager.createQueryBuilder().insert().into(RequestContentEntity).values(contents).updateEntity(false).execute();
       return inserted;
     });
   }

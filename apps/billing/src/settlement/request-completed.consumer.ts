@@ -1,24 +1,32 @@
-import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { GatewayRequestCompleted } from '@switchyard/contracts';
 import { JetStreamClient } from '@switchyard/nats';
-import { SettlementService } from './settlement.service';
+import { BILLING_ENV, type BillingEnv } from '../config/billing.env';
+import { SettlementBatcher } from './settlement.batcher';
 
-/** Durable pull consumer of gateway.request.completed; the lib acks after settle() resolves, naks with backoff on throw. */
+/**
+ * Durable pull consumer of gateway.request.completed; the lib acks a message after its settlement resolves, naks
+ * with backoff (or dead-letters) when it throws. Twice a batch is handled at once: one batch being written, the
+ * next one forming.
+ */
 @Injectable()
 export class RequestCompletedConsumer implements OnApplicationBootstrap {
   constructor(
     private readonly jetStream: JetStreamClient,
-    private readonly settlement: SettlementService,
+    private readonly batcher: SettlementBatcher,
+    @Inject(BILLING_ENV) private readonly env: BillingEnv,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jetStream.consume(GatewayRequestCompleted, (event) => this.settlement.settle(event), {
+    const concurrency = this.env.SETTLEMENT_BATCH_MAX * 2;
+    await this.jetStream.consume(GatewayRequestCompleted, (event) => this.batcher.submit(event), {
       durableName: 'billing-request-completed',
       maxDeliveries: 10,
       ackWaitMs: 30_000,
       retryDelayMsBase: 500,
       retryDelayMsMax: 30_000,
-      maxInFlight: 64,
+      maxInFlight: concurrency,
+      concurrency,
     });
   }
 }

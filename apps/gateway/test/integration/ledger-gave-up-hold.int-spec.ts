@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { HttpAdapterHost } from '@nestjs/core';
-import { LedgerAccountOpen, LedgerAuditRun, LedgerBalanceGet, LedgerTransferCreate, SYSTEM_ACCOUNTS, workspaceCreditAccount } from '@switchyard/contracts';
+import { LedgerAuditRun, LedgerBalanceGet } from '@switchyard/contracts';
 import { HoldCommandsClient, NatsBus, type NatsConnectionOptions } from '@switchyard/nats';
-import { createTestDatabase, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix } from '@switchyard/testing';
+import { createTestDatabase, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix, fundedLedgerWorkspace } from '@switchyard/testing';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import type { GatewayEnv } from '../../src/config/gateway.env';
@@ -44,15 +44,7 @@ describe('gateway LedgerClient: holds given up on are released', () => {
     await db?.drop();
   });
 
-  async function fundedWorkspace(amountMicros: bigint): Promise<string> {
-    const workspaceId = randomUUID();
-    await commands.request(LedgerAccountOpen, { workspaceId });
-    await commands.request(LedgerTransferCreate, {
-      journalKey: `grant:${workspaceId}`,
-      transfers: [{ idempotencyKey: `grant:${workspaceId}`, debitAccount: SYSTEM_ACCOUNTS.ownerEquity, creditAccount: workspaceCreditAccount(workspaceId), amountMicros: amountMicros.toString(), reason: 'operator_grant', metadata: {} }],
-    });
-    return workspaceId;
-  }
+  const fundedWorkspace = (amountMicros: bigint) => fundedLedgerWorkspace(commands, amountMicros);
 
   const place = (workspaceId: string, holdId: string) => client.placeHold({ holdId, workspaceId, amountMicros: 10_000n, minAmountMicros: 10_000n, metadata: {} });
   const transfersOf = async (holdId: string) =>

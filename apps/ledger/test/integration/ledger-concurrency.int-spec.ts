@@ -1,18 +1,13 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
-  LedgerAccountOpen,
   LedgerAuditRun,
   LedgerBalanceGet,
   LedgerHoldCapture,
   LedgerHoldCreate,
-  LedgerTransferCreate,
-  SYSTEM_ACCOUNTS,
-  workspaceCreditAccount,
 } from '@switchyard/contracts';
-import { createTestDatabase, REPO_ROOT, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix } from '@switchyard/testing';
+import { createTestDatabase, REPO_ROOT, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix, fundedLedgerWorkspace } from '@switchyard/testing';
 import { Client } from 'pg';
 
 const run = promisify(execFile);
@@ -42,15 +37,7 @@ describe('ledger under contention: group commit across replicas and processes', 
     await db?.drop();
   });
 
-  async function fundedWorkspace(amountMicros: bigint): Promise<string> {
-    const workspaceId = randomUUID();
-    await client.request(LedgerAccountOpen, { workspaceId });
-    await client.request(LedgerTransferCreate, {
-      journalKey: `grant:${workspaceId}`,
-      transfers: [{ idempotencyKey: `grant:${workspaceId}`, debitAccount: SYSTEM_ACCOUNTS.ownerEquity, creditAccount: workspaceCreditAccount(workspaceId), amountMicros: amountMicros.toString(), reason: 'operator_grant', metadata: {} }],
-    });
-    return workspaceId;
-  }
+  const fundedWorkspace = (amountMicros: bigint) => fundedLedgerWorkspace(client, amountMicros);
 
   async function expectAuditClean(): Promise<void> {
     expect(await client.request(LedgerAuditRun, {}, 15_000)).toMatchObject({ balanced: true, sumMicros: '0', mismatches: [], overdrawnAccounts: [], holdsResolvedMoreThanOnce: 0 });

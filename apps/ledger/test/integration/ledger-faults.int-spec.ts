@@ -1,15 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import {
-  LedgerAccountOpen,
   LedgerAuditRun,
   LedgerBalanceGet,
   LedgerHoldCapture,
   LedgerHoldCreate,
-  LedgerTransferCreate,
-  SYSTEM_ACCOUNTS,
-  workspaceCreditAccount,
 } from '@switchyard/contracts';
-import { createTestDatabase, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix } from '@switchyard/testing';
+import { createTestDatabase, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix, fundedLedgerWorkspace } from '@switchyard/testing';
 import { Client } from 'pg';
 
 // Faults while holds are batched: connections killed under the ledger, and the process dying after a commit.
@@ -36,15 +31,7 @@ describe('ledger faults: no partial batch, no double apply', () => {
 
   const env = () => ({ DATABASE_URL: db.url, NATS_SUBJECT_PREFIX: prefix });
 
-  async function fundedWorkspace(amountMicros: bigint): Promise<string> {
-    const workspaceId = randomUUID();
-    await client.request(LedgerAccountOpen, { workspaceId });
-    await client.request(LedgerTransferCreate, {
-      journalKey: `grant:${workspaceId}`,
-      transfers: [{ idempotencyKey: `grant:${workspaceId}`, debitAccount: SYSTEM_ACCOUNTS.ownerEquity, creditAccount: workspaceCreditAccount(workspaceId), amountMicros: amountMicros.toString(), reason: 'operator_grant', metadata: {} }],
-    });
-    return workspaceId;
-  }
+  const fundedWorkspace = (amountMicros: bigint) => fundedLedgerWorkspace(client, amountMicros);
 
   /** A caller that retries with the same idempotency key, as the gateway and billing do after a lost reply. */
   async function withRetries<T>(send: () => Promise<T>, attempts = 60): Promise<T> {

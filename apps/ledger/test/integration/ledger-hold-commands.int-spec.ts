@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
-import { LedgerAccountOpen, LedgerAuditRun, LedgerBalanceGet, LedgerTransferCreate, type ReplyEnvelope, SYSTEM_ACCOUNTS, workspaceCreditAccount } from '@switchyard/contracts';
+import { LedgerAuditRun, LedgerBalanceGet, type ReplyEnvelope } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { HOLD_COMMANDS_SUBJECT, HoldCommandsClient } from '@switchyard/nats';
-import { createTestDatabase, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix } from '@switchyard/testing';
+import { createTestDatabase, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix, fundedLedgerWorkspace } from '@switchyard/testing';
 import { Client } from 'pg';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -39,15 +39,7 @@ describe('ledger hold commands, batched over NATS', () => {
     await db?.drop();
   });
 
-  async function fundedWorkspace(amountMicros: bigint): Promise<string> {
-    const workspaceId = randomUUID();
-    await commands.request(LedgerAccountOpen, { workspaceId });
-    await commands.request(LedgerTransferCreate, {
-      journalKey: `grant:${workspaceId}`,
-      transfers: [{ idempotencyKey: `grant:${workspaceId}`, debitAccount: SYSTEM_ACCOUNTS.ownerEquity, creditAccount: workspaceCreditAccount(workspaceId), amountMicros: amountMicros.toString(), reason: 'operator_grant', metadata: {} }],
-    });
-    return workspaceId;
-  }
+  const fundedWorkspace = (amountMicros: bigint) => fundedLedgerWorkspace(commands, amountMicros);
 
   const balance = (workspaceId: string) => commands.request(LedgerBalanceGet, { workspaceId });
   const create = (workspaceId: string, holdId: string, amountMicros: bigint, timeoutMs = 2_000) =>

@@ -6,10 +6,9 @@ import {
   LedgerHoldCreate,
   LedgerHoldRelease,
   LedgerTransferCreate,
-  SYSTEM_ACCOUNTS,
   workspaceCreditAccount,
 } from '@switchyard/contracts';
-import { createTestDatabase, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix } from '@switchyard/testing';
+import { createTestDatabase, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix, fundedLedgerWorkspace } from '@switchyard/testing';
 import { Client } from 'pg';
 
 describe('ledger service over NATS and Postgres', () => {
@@ -34,19 +33,7 @@ describe('ledger service over NATS and Postgres', () => {
     await db?.drop();
   });
 
-  async function fundedWorkspace(amountMicros: bigint): Promise<string> {
-    const workspaceId = randomUUID();
-    await client.request(LedgerAccountOpen, { workspaceId });
-    if (amountMicros > 0n) {
-      await client.request(LedgerTransferCreate, {
-        journalKey: `grant:${workspaceId}`,
-        transfers: [
-          { idempotencyKey: `grant:${workspaceId}`, debitAccount: SYSTEM_ACCOUNTS.ownerEquity, creditAccount: workspaceCreditAccount(workspaceId), amountMicros: amountMicros.toString(), reason: 'operator_grant', metadata: {} },
-        ],
-      });
-    }
-    return workspaceId;
-  }
+  const fundedWorkspace = (amountMicros: bigint) => fundedLedgerWorkspace(client, amountMicros);
 
   const balance = (workspaceId: string) => client.request(LedgerBalanceGet, { workspaceId });
   const hold = (workspaceId: string, holdId: string, amountMicros: bigint, extra: { minAmountMicros?: bigint; timeoutMs?: number } = {}) =>

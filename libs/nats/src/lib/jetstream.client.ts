@@ -17,7 +17,13 @@ export interface ConsumeOptions {
   /** Backoff for a failed delivery: delay = min(base × 2^(n-1), max). */
   retryDelayMsBase: number;
   retryDelayMsMax: number;
+  /** Messages pulled from the server at once (buffered here); max_ack_pending is 4× this. */
   maxInFlight: number;
+  /**
+   * Messages handled at once, at most maxInFlight (default 1: one after the other). Above 1 a consumer can
+   * group concurrent events (e.g. into one transaction); each message is still acked or nak'ed on its own outcome.
+   */
+  concurrency?: number;
 }
 
 export interface DeliveryInfo {
@@ -151,11 +157,21 @@ export class JetStreamClient implements OnApplicationShutdown {
     this.consumed.push({ stream, durableName: options.durableName });
     const messages = await consumer.consume({ max_messages: options.maxInFlight });
     let stopped = false;
+    const concurrency = Math.min(Math.max(1, options.concurrency ?? 1), options.maxInFlight);
     const loop = (async () => {
+      const handling = new Set<Promise<void>>();
       for await (const message of messages) {
-        await this.deliver(event, message, handler, options);
+        const delivery = this.deliver(event, message, handler, options);
+        handling.add(delivery);
+        delivery.then(
+          () => handling.delete(delivery),
+          () => handling.delete(delivery),
+        );
+        // With concurrency 1 this awaits each delivery in turn, as before; a failing delivery still ends the loop.
+        if (handling.size >= concurrency) await Promise.race(handling);
         if (stopped) break;
       }
+      await Promise.all(handling);
     })();
     this.stops.push(async () => {
       stopped = true;

@@ -1,0 +1,92 @@
+import type { BillingEnv } from '../config/billing.env';
+import type { BillingMetrics } from './billing.metrics';
+import { SettlementBatcher } from './settlement.batcher';
+import type { CompletedRequest, PendingSettlement, SettlementOutcome, SettlementService } from './settlement.service';
+
+const request = (n: number) => ({ requestId: `req_${n}` }) as CompletedRequest;
+
+/** A settlement whose batches complete when the test says so. */
+function setup(batchMax: number) {
+  const batches: Array<{ ids: string[]; finish: (outcomes: SettlementOutcome[] | Error) => void }> = [];
+  const settlement: Pick<SettlementService, 'settleMany'> = {
+    settleMany: jest.fn(
+      (pending: readonly PendingSettlement[]) =>
+        new Promise<SettlementOutcome[]>((resolve, reject) =>
+          batches.push({ ids: pending.map((p) => p.request.requestId), finish: (outcomes) => (outcomes instanceof Error ? reject(outcomes) : resolve(outcomes)) }),
+        ),
+    ),
+  };
+  const metrics: Pick<BillingMetrics, 'recordBatch'> = { recordBatch: jest.fn() };
+  const batcher = new SettlementBatcher(settlement as SettlementService, metrics as BillingMetrics, { SETTLEMENT_BATCH_MAX: batchMax } as BillingEnv);
+  return { batcher, batches, metrics };
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+const ok = (n: number): SettlementOutcome[] => Array.from({ length: n }, () => ({ ok: true }));
+
+describe('SettlementBatcher', () => {
+  it('batches what arrives together, and what arrives while a batch is in flight into the next one', async () => {
+    const { batcher, batches, metrics } = setup(100);
+    const first = [1, 2].map((n) => batcher.submit(request(n)));
+    await turn();
+    expect(batches.map((b) => b.ids)).toEqual([['req_1', 'req_2']]);
+
+    const second = [3, 4, 5].map((n) => batcher.submit(request(n)));
+    await turn();
+    // one batch in flight at a time
+    expect(batches).toHaveLength(1);
+    batches[0]!.finish(ok(2));
+    await Promise.all(first);
+    await turn();
+    expect(batches.map((b) => b.ids)).toEqual([
+      ['req_1', 'req_2'],
+      ['req_3', 'req_4', 'req_5'],
+    ]);
+    batches[1]!.finish(ok(3));
+    await Promise.all(second);
+    expect((metrics.recordBatch as jest.Mock).mock.calls).toEqual([[2], [3]]);
+  });
+
+  it('puts at most SETTLEMENT_BATCH_MAX events in a batch', async () => {
+    const { batcher, batches } = setup(2);
+    const all = [1, 2, 3].map((n) => batcher.submit(request(n)));
+    await turn();
+    expect(batches.map((b) => b.ids)).toEqual([['req_1', 'req_2']]);
+    batches[0]!.finish(ok(2));
+    await turn();
+    expect(batches[1]!.ids).toEqual(['req_3']);
+    batches[1]!.finish(ok(1));
+    await Promise.all(all);
+  });
+
+  it('gives each event its own outcome, and rejects the whole batch when settling it throws', async () => {
+    const { batcher, batches } = setup(100);
+    const failure = new Error('model_not_priced');
+    const outcomes = [1, 2].map((n) => batcher.submit(request(n)));
+    await turn();
+    batches[0]!.finish([{ ok: true }, { ok: false, error: failure }]);
+    await expect(outcomes[0]).resolves.toBeUndefined();
+    await expect(outcomes[1]).rejects.toBe(failure);
+
+    const broken = new Error('bug');
+    const next = [3, 4].map((n) => batcher.submit(request(n)));
+    await turn();
+    batches[1]!.finish(broken);
+    await expect(Promise.allSettled(next)).resolves.toEqual([
+      { status: 'rejected', reason: broken },
+      { status: 'rejected', reason: broken },
+    ]);
+  });
+
+  it('sheds an event with a retryable service_unavailable when the queue is full', async () => {
+    const { batcher, batches } = setup(1);
+    // 4 × SETTLEMENT_BATCH_MAX wait at most
+    const queued = [1, 2, 3, 4].map((n) => batcher.submit(request(n)));
+    await expect(batcher.submit(request(5))).rejects.toMatchObject({ code: 'service_unavailable', retryable: true });
+    for (let i = 0; i < 4; i++) {
+      await turn();
+      batches[i]!.finish(ok(1));
+    }
+    await Promise.all(queued);
+  });
+});
