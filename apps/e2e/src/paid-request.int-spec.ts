@@ -204,7 +204,8 @@ describe('a paid request end to end', () => {
   });
 
   it('one trace follows a request from the gateway through router, ledger and billing', async () => {
-    const { data: completion } = await openai.chat.completions.create({ model: 'demo/echo', messages: [{ role: 'user', content: 'trace me' }] }).withResponse();
+    const { data: completion, response } = await openai.chat.completions.create({ model: 'demo/echo', messages: [{ role: 'user', content: 'trace me' }] }).withResponse();
+    const requestId = response.headers.get('x-request-id');
     await settledCredits();
     const deadline = Date.now() + 15_000;
     let services = new Set<string>();
@@ -221,15 +222,23 @@ describe('a paid request end to end', () => {
     }
     expect(completion.id).toBeTruthy();
     expect([...services].sort()).toEqual(expect.arrayContaining(['switchyard-gateway', 'switchyard-router', 'switchyard-ledger', 'switchyard-billing']));
-    // The gateway's structured request log names the same trace: logs and traces join on traceId.
-    const requestLogs = stack.services
-      .get('gateway')!
-      .output()
-      .split('\n')
-      .filter((line) => line.startsWith('{') && line.includes('"/v1/chat/completions"') && line.includes('"res"'))
-      .map((line) => JSON.parse(line) as { traceId?: string; requestId?: string });
-    expect(requestLogs.length).toBeGreaterThan(0);
-    const exportedTraceIds = new Set(collector.spans.filter((s) => s.service === 'switchyard-gateway').map((s) => s.traceId));
-    expect(requestLogs.every((log) => typeof log.requestId === 'string' && exportedTraceIds.has(log.traceId ?? ''))).toBe(true);
+    // The gateway's access-log line for this request names its trace: logs and traces join on traceId.
+    const logLine = () =>
+      stack.services
+        .get('gateway')!
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{') && line.includes('"/v1/chat/completions"') && line.includes('"res"'))
+        .map((line) => JSON.parse(line) as { traceId?: string; requestId?: string })
+        .find((log) => log.requestId === requestId);
+    expect(requestId).toBeTruthy();
+    let traceId: string | undefined;
+    const logDeadline = Date.now() + 10_000;
+    while (Date.now() < logDeadline && !(traceId && collector.spans.some((s) => s.service === 'switchyard-gateway' && s.traceId === traceId))) {
+      traceId = logLine()?.traceId;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(collector.spans.some((s) => s.service === 'switchyard-gateway' && s.traceId === traceId)).toBe(true);
   });
 });
