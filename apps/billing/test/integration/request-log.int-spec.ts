@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { BillingGenerationGet, BillingLogsQuery, BillingUsageQuery, LedgerAccountOpen, LedgerHoldCreate, LedgerTransferCreate, SYSTEM_ACCOUNTS, workspaceCreditAccount } from '@switchyard/contracts';
-import { createTestDatabase, type ServiceProcess, startServiceProcess, TestCommandClient, type TestDatabase, uniqueSubjectPrefix } from '@switchyard/testing';
-import { Client } from 'pg';
+import { BillingGenerationGet, BillingLogsQuery, BillingUsageQuery, LedgerHoldCreate } from '@switchyard/contracts';
+import { fundedLedgerWorkspace, type ServiceProcess, type TestCommandClient, type TestDatabase, uniqueSubjectPrefix } from '@switchyard/testing';
+import type { Client } from 'pg';
 import { completedEvent } from './support/completed-event';
-import { JetStreamPublisher } from './support/jetstream-publisher';
+import { startBillingStack, stopBillingStack } from './support/billing-stack';
+import type { JetStreamPublisher } from './support/jetstream-publisher';
 
 // The request log and billing's read side over NATS, against the real ledger and billing processes: each
 // completed event leaves exactly one charge and one log row, written together, and the queries answer from them.
@@ -16,15 +17,7 @@ describe('billing request log and its NATS queries', () => {
   let publisher: JetStreamPublisher;
   let pg: Client;
 
-  const fundedWorkspace = async () => {
-    const workspaceId = randomUUID();
-    await client.request(LedgerAccountOpen, { workspaceId });
-    await client.request(LedgerTransferCreate, {
-      journalKey: `grant:${workspaceId}`,
-      transfers: [{ idempotencyKey: `grant:${workspaceId}`, debitAccount: SYSTEM_ACCOUNTS.ownerEquity, creditAccount: workspaceCreditAccount(workspaceId), amountMicros: '10000000', reason: 'operator_grant', metadata: {} }],
-    });
-    return workspaceId;
-  };
+  const fundedWorkspace = () => fundedLedgerWorkspace(client, 10_000_000n);
   const hold = async (workspaceId: string) => {
     const holdId = `gen-${randomUUID()}`;
     await client.request(LedgerHoldCreate, { holdId, workspaceId, amountMicros: '100000', timeoutMs: 600_000, metadata: {} });
@@ -40,25 +33,10 @@ describe('billing request log and its NATS queries', () => {
   });
 
   beforeAll(async () => {
-    db = await createTestDatabase('billingreqlog');
-    const env = { DATABASE_URL: db.url, NATS_SUBJECT_PREFIX: prefix };
-    ledger = await startServiceProcess('ledger', env);
-    billing = await startServiceProcess('billing', env);
-    client = await TestCommandClient.connect(prefix);
-    publisher = await JetStreamPublisher.connect(prefix);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
+    ({ db, ledger, billing, client, publisher, pg } = await startBillingStack('billingreqlog', prefix));
   });
 
-  afterAll(async () => {
-    await pg?.end();
-    await client?.close();
-    await billing?.stop();
-    await ledger?.stop();
-    await publisher?.deleteStreams();
-    await publisher?.close();
-    await db?.drop();
-  });
+  afterAll(() => stopBillingStack({ db, ledger, billing, client, publisher, pg }));
 
   it('writes one log row with its charge, and none more on redelivery', async () => {
     const workspaceId = await fundedWorkspace();

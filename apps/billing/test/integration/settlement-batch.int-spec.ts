@@ -1,7 +1,8 @@
-import { createTestDatabase, type ServiceProcess, startServiceProcess, TestCommandClient, type TestDatabase, uniqueSubjectPrefix } from '@switchyard/testing';
-import { Client } from 'pg';
+import { type ServiceProcess, startServiceProcess, type TestCommandClient, type TestDatabase, uniqueSubjectPrefix } from '@switchyard/testing';
+import type { Client } from 'pg';
 import { completedEvent } from './support/completed-event';
-import { JetStreamPublisher } from './support/jetstream-publisher';
+import { startBillingStack, stopBillingStack } from './support/billing-stack';
+import type { JetStreamPublisher } from './support/jetstream-publisher';
 import { LedgerWorkspaces } from './support/ledger-workspaces';
 
 // Billing settles concurrent gateway.request.completed events in batches (one transaction each) against the real
@@ -60,26 +61,11 @@ describe('billing settles completed requests in batches', () => {
   const deadLetters = () => publisher.countOnSubject('DEAD_LETTERS', deadLetterSubject);
 
   beforeAll(async () => {
-    db = await createTestDatabase('billingbatch');
-    env = { DATABASE_URL: db.url, NATS_SUBJECT_PREFIX: prefix };
-    ledger = await startServiceProcess('ledger', env);
-    billing = await startServiceProcess('billing', env);
-    client = await TestCommandClient.connect(prefix);
-    publisher = await JetStreamPublisher.connect(prefix);
+    ({ db, env, ledger, billing, client, publisher, pg } = await startBillingStack('billingbatch', prefix));
     workspaces = new LedgerWorkspaces(client, () => ledger.url);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
   });
 
-  afterAll(async () => {
-    await pg?.end();
-    await client?.close();
-    await billing?.stop();
-    await ledger?.stop();
-    await publisher?.deleteStreams();
-    await publisher?.close();
-    await db?.drop();
-  });
+  afterAll(() => stopBillingStack({ db, ledger, billing, client, publisher, pg }));
 
   it('settles 200 events across 5 workspaces exactly once, in far fewer transactions than events', async () => {
     const ids = await Promise.all(Array.from({ length: 5 }, () => workspaces.funded(fundedMicros)));

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { LedgerAccountOpen, LedgerBalanceGet, LedgerHoldCreate, LedgerTransferCreate, SYSTEM_ACCOUNTS, workspaceCreditAccount } from '@switchyard/contracts';
-import { createTestDatabase, type ServiceProcess, startServiceProcess, TestCommandClient, type TestDatabase, uniqueSubjectPrefix } from '@switchyard/testing';
-import { Client } from 'pg';
+import { LedgerBalanceGet, LedgerHoldCreate, workspaceCreditAccount } from '@switchyard/contracts';
+import { fundedLedgerWorkspace, type ServiceProcess, startServiceProcess, type TestCommandClient, type TestDatabase, uniqueSubjectPrefix } from '@switchyard/testing';
+import type { Client } from 'pg';
 import type { UsageReport } from '../../src/usage/usage.query';
 import { completedEvent } from './support/completed-event';
-import { JetStreamPublisher } from './support/jetstream-publisher';
+import { startBillingStack, stopBillingStack } from './support/billing-stack';
+import type { JetStreamPublisher } from './support/jetstream-publisher';
 
 // Billing settles gateway.request.completed against the real ledger process on real NATS/JetStream/Postgres:
 // the money actually moves, and everything is checked where a user sees it (ledger balances and statement,
@@ -22,25 +23,7 @@ describe('billing settles gateway.request.completed against the ledger', () => {
   let publisher: JetStreamPublisher;
   let pg: Client;
 
-  /** A workspace with its accounts open and `fundedMicros` of credit granted. */
-  const fundedWorkspace = async () => {
-    const workspaceId = randomUUID();
-    await client.request(LedgerAccountOpen, { workspaceId });
-    await client.request(LedgerTransferCreate, {
-      journalKey: `grant:${workspaceId}`,
-      transfers: [
-        {
-          idempotencyKey: `grant:${workspaceId}`,
-          debitAccount: SYSTEM_ACCOUNTS.ownerEquity,
-          creditAccount: workspaceCreditAccount(workspaceId),
-          amountMicros: fundedMicros.toString(),
-          reason: 'operator_grant',
-          metadata: {},
-        },
-      ],
-    });
-    return workspaceId;
-  };
+  const fundedWorkspace = () => fundedLedgerWorkspace(client, fundedMicros);
   const balance = async (workspaceId: string) => {
     const reply = await client.request(LedgerBalanceGet, { workspaceId });
     return { posted: BigInt(reply.postedMicros), pending: BigInt(reply.pendingMicros), available: BigInt(reply.availableMicros) };
@@ -73,26 +56,10 @@ describe('billing settles gateway.request.completed against the ledger', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase('billingsettle');
-    env = { DATABASE_URL: db.url, NATS_SUBJECT_PREFIX: prefix };
-    ledger = await startServiceProcess('ledger', env);
-    billing = await startServiceProcess('billing', env);
-    client = await TestCommandClient.connect(prefix);
-    publisher = await JetStreamPublisher.connect(prefix);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
+    ({ db, env, ledger, billing, client, publisher, pg } = await startBillingStack('billingsettle', prefix));
   });
 
-  afterAll(async () => {
-    await pg?.end();
-    await client?.close();
-    await billing?.stop();
-    await ledger?.stop();
-    // After billing stopped, so its consumer is not pulling from a stream that disappears.
-    await publisher?.deleteStreams();
-    await publisher?.close();
-    await db?.drop();
-  });
+  afterAll(() => stopBillingStack({ db, ledger, billing, client, publisher, pg }));
 
   it('captures exactly the quoted cost, releases the rest of the hold and records the charge', async () => {
     const workspaceId = await fundedWorkspace();
