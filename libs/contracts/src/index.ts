@@ -6,6 +6,7 @@ export * from './lib/llm/signed-reasoning.schema';
 export * from './lib/llm/chat-response.types';
 export * from './lib/ledger/ledger-accounts';
 export * from './lib/ledger/ledger-commands';
+export * from './lib/ledger/hold-commands.wire';
 export * from './lib/ledger/ledger-reports';
 export * from './lib/router/route-resolve.command';
 export * from './lib/router/routing-snapshot.event';

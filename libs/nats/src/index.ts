@@ -5,5 +5,4 @@ export * from './lib/jetstream.client';
 export * from './lib/handle-command.decorator';
 export * from './lib/nats-microservice';
 export * from './lib/trace-context';
-export * from './lib/hold-commands/hold-commands.wire';
 export * from './lib/hold-commands/hold-commands.client';

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import type { ReplyEnvelope } from '@switchyard/contracts';
+import { HOLD_COMMAND_CONTRACTS, HOLD_COMMANDS_MAX_PER_MESSAGE, HOLD_COMMANDS_SUBJECT, isHoldCommandOp, type ReplyEnvelope } from '@switchyard/contracts';
 import { AppError, toAppError, toReplyError } from '@switchyard/errors';
-import { extractTraceContext, HOLD_COMMAND_CONTRACTS, HOLD_COMMANDS_MAX_PER_MESSAGE, HOLD_COMMANDS_SUBJECT, isHoldCommandOp, NATS_CONNECTION_OPTIONS, type NatsConnectionOptions } from '@switchyard/nats';
+import { extractTraceContext, NATS_CONNECTION_OPTIONS, type NatsConnectionOptions } from '@switchyard/nats';
 import { HoldsService } from './holds.service';
 
 const tracer = trace.getTracer('@switchyard/ledger');

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
-import { LedgerAuditRun, LedgerBalanceGet, type ReplyEnvelope } from '@switchyard/contracts';
+import { HOLD_COMMANDS_SUBJECT, LedgerAuditRun, LedgerBalanceGet, type ReplyEnvelope } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
-import { HOLD_COMMANDS_SUBJECT, HoldCommandsClient } from '@switchyard/nats';
+import { HoldCommandsClient } from '@switchyard/nats';
 import { createTestDatabase, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix, fundedLedgerWorkspace } from '@switchyard/testing';
 import { Client } from 'pg';
 

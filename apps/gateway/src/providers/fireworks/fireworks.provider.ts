@@ -6,5 +6,5 @@ export const FIREWORKS_PROVIDER = {
   envPrefix: 'FIREWORKS',
   defaultBaseUrl: 'https://api.fireworks.ai/inference/v1',
   apiKeyRequired: true,
-  quirks: { streamOptions: true, reasoningField: 'reasoning_content', outputLimitParam: 'max_tokens' },
+  quirks: { streamOptions: true, reasoningField: 'reasoning_content', outputLimitParam: 'max_tokens', acceptsTopK: true },
 } as const satisfies OpenAiCompatibleProvider;

@@ -21,6 +21,8 @@ export interface OpenAiCompatibleQuirks extends ModelQuirks {
   readonly reasoningField: 'reasoning' | 'reasoning_content';
   /** Request fields the provider spells differently (Mistral's `random_seed`). */
   readonly renamedParams?: Readonly<Record<string, string>>;
+  /** Takes OpenRouter's `top_k` as is (Together, Fireworks); OpenAI and most others refuse it, so it is dropped. */
+  readonly acceptsTopK?: boolean;
   /** Message fields the provider refuses (Groq: `name`). */
   readonly rejectedMessageFields?: readonly string[];
   /** Overrides for some of its models (reasoning models take other parameters). */

@@ -3,7 +3,9 @@ import { DEEPSEEK_PROVIDER } from '../deepseek/deepseek.provider';
 import { GROQ_PROVIDER } from '../groq/groq.provider';
 import { LOCAL_PROVIDER } from '../local/local.provider';
 import { MISTRAL_PROVIDER } from '../mistral/mistral.provider';
+import { FIREWORKS_PROVIDER } from '../fireworks/fireworks.provider';
 import { OPENAI_PROVIDER } from '../openai/openai.provider';
+import { TOGETHER_PROVIDER } from '../together/together.provider';
 import { XAI_PROVIDER } from '../xai/xai.provider';
 import { toOpenAiCompatibleRequestBody } from './openai-compatible.request';
 
@@ -23,6 +25,14 @@ describe('OpenAI-compatible request quirks', () => {
       expect(completionTokens).toMatchObject({ max_completion_tokens: 200 });
       expect(completionTokens).not.toHaveProperty('max_tokens');
     });
+  });
+
+  it('top_k reaches the providers that take it (Together, Fireworks) and no other', () => {
+    const withTopK = request({ top_k: 40 });
+    expect(toOpenAiCompatibleRequestBody(withTopK, 'meta-llama/Llama-3.3-70B-Instruct-Turbo', false, TOGETHER_PROVIDER.quirks)).toMatchObject({ top_k: 40 });
+    expect(toOpenAiCompatibleRequestBody(withTopK, 'accounts/fireworks/models/llama-v3p3-70b-instruct', true, FIREWORKS_PROVIDER.quirks)).toMatchObject({ top_k: 40 });
+    expect(toOpenAiCompatibleRequestBody(request({}), 'meta-llama/Llama-3.3-70B-Instruct-Turbo', false, TOGETHER_PROVIDER.quirks)).not.toHaveProperty('top_k');
+    expect(toOpenAiCompatibleRequestBody(withTopK, 'gpt-4o', false, OPENAI_PROVIDER.quirks)).not.toHaveProperty('top_k');
   });
 
   it('top_k and signed reasoning are not sent: OpenAI refuses both', () => {

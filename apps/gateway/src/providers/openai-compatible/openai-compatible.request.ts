@@ -2,7 +2,7 @@ import type { ChatRequest } from '@switchyard/contracts';
 import { outputLimit } from '../provider-adapter';
 import type { OpenAiCompatibleQuirks } from './openai-compatible.provider';
 
-/** Fields that only Switchyard/OpenRouter understand (OpenAI refuses `top_k`); never forwarded. */
+/** Fields that only Switchyard/OpenRouter understand (OpenAI refuses `top_k`: only providers that take it get it back). */
 const GATEWAY_ONLY_FIELDS = ['models', 'route', 'provider', 'plugins', 'usage', 'reasoning', 'top_k'] as const;
 
 /**
@@ -19,6 +19,7 @@ export function toOpenAiCompatibleRequestBody(request: ChatRequest, upstreamMode
   const modelQuirks = quirks.modelQuirks?.(upstreamModel);
   const body: Record<string, unknown> = { ...request, model: upstreamModel, stream };
   for (const field of GATEWAY_ONLY_FIELDS) delete body[field];
+  if (quirks.acceptsTopK && request.top_k != null) body.top_k = request.top_k;
   if (request.reasoning?.effort && !request.reasoning_effort) body.reasoning_effort = request.reasoning.effort;
 
   const messageFields = [...CANONICAL_ONLY_MESSAGE_FIELDS, ...(quirks.rejectedMessageFields ?? [])];

@@ -6,5 +6,5 @@ export const TOGETHER_PROVIDER = {
   envPrefix: 'TOGETHER',
   defaultBaseUrl: 'https://api.together.xyz/v1',
   apiKeyRequired: true,
-  quirks: { streamOptions: true, reasoningField: 'reasoning', outputLimitParam: 'max_tokens' },
+  quirks: { streamOptions: true, reasoningField: 'reasoning', outputLimitParam: 'max_tokens', acceptsTopK: true },
 } as const satisfies OpenAiCompatibleProvider;

@@ -7,7 +7,7 @@ import { AppError, fromReplyError } from '@switchyard/errors';
 import { NATS_CONNECTION_OPTIONS, type NatsConnectionOptions } from '../nats.options';
 import type { RequestOptions } from '../nats-bus';
 import { injectTraceHeaders } from '../trace-context';
-import { HOLD_COMMAND_CONTRACTS, HOLD_COMMANDS_MAX_PER_MESSAGE, HOLD_COMMANDS_SUBJECT, type HoldCommandItem, type HoldCommandOp, type HoldCommandsReply } from './hold-commands.wire';
+import { HOLD_COMMAND_CONTRACTS, HOLD_COMMANDS_MAX_PER_MESSAGE, HOLD_COMMANDS_SUBJECT, type HoldCommandItem, type HoldCommandOp, type HoldCommandsReply } from '@switchyard/contracts';
 
 export interface HoldCommandsClientOptions {
   /** Commands per NATS message (the ledger refuses more than HOLD_COMMANDS_MAX_PER_MESSAGE). */

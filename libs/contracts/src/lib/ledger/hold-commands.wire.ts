@@ -1,10 +1,10 @@
-import { type CommandContract, LedgerHoldCapture, LedgerHoldCreate, LedgerHoldRelease, type ReplyEnvelope } from '@switchyard/contracts';
+import type { CommandContract, ReplyEnvelope } from '../define-contract';
+import { LedgerHoldCapture, LedgerHoldCreate, LedgerHoldRelease } from './ledger-commands';
 
 /**
  * The batched hold path: one core NATS message carries up to HOLD_COMMANDS_MAX_PER_MESSAGE hold commands, the
  * reply one envelope per command, same order. It exists only because the per-message cost of the Nest transport
  * dominated the ledger's CPU (bench/ledger/README.md); each item is still validated by its own contract.
- * TODO(contracts): this subject belongs in libs/contracts with the item contracts.
  */
 export const HOLD_COMMANDS_SUBJECT = 'ledger.hold.batch';
 
