@@ -6,3 +6,4 @@ export * from './lib/handle-command.decorator';
 export * from './lib/nats-microservice';
 export * from './lib/trace-context';
 export * from './lib/hold-commands/hold-commands.client';
+export * from './lib/shared-nats-connection';

@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
+import type { Msg, Subscription } from '@nats-io/nats-core';
 import { HOLD_COMMAND_CONTRACTS, HOLD_COMMANDS_MAX_PER_MESSAGE, HOLD_COMMANDS_SUBJECT, isHoldCommandOp, type ReplyEnvelope } from '@switchyard/contracts';
 import { AppError, toAppError, toReplyError } from '@switchyard/errors';
-import { extractTraceContext, NATS_CONNECTION_OPTIONS, type NatsConnectionOptions } from '@switchyard/nats';
+import { extractTraceContext, NATS_CONNECTION_OPTIONS, type NatsConnectionOptions, SharedNatsConnection } from '@switchyard/nats';
 import { HoldsService } from './holds.service';
 
 const tracer = trace.getTracer('@switchyard/ledger');
@@ -17,18 +16,19 @@ const tracer = trace.getTracer('@switchyard/ledger');
 @Injectable()
 export class HoldCommandsResponder implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(HoldCommandsResponder.name);
-  private nc?: NatsConnection;
   private subscription?: Subscription;
   private readonly handling = new Set<Promise<void>>();
 
   constructor(
     private readonly holds: HoldsService,
     @Inject(NATS_CONNECTION_OPTIONS) private readonly options: NatsConnectionOptions,
-  ) {}
+    private readonly nats: SharedNatsConnection,
+  ) {
+    nats.retain();
+  }
 
   async onApplicationBootstrap(): Promise<void> {
-    const nc = await connect({ servers: [this.options.url], name: `${this.options.serviceName}-hold-commands`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
-    this.nc = nc;
+    const nc = await this.nats.get();
     // queue group = owning service: replicas share the messages
     this.subscription = nc.subscribe(`${this.options.subjectPrefix}${HOLD_COMMANDS_SUBJECT}`, {
       queue: this.options.serviceName,
@@ -44,12 +44,11 @@ export class HoldCommandsResponder implements OnApplicationBootstrap, OnModuleDe
     await nc.flush();
   }
 
-  /** Stops taking messages, answers the ones already taken, then closes the connection. */
+  /** Stops taking messages, answers the ones already taken, then lets the connection go. */
   async onModuleDestroy(): Promise<void> {
-    if (!this.nc) return;
     await this.subscription?.drain().catch(() => undefined);
     await Promise.all([...this.handling]);
-    await this.nc.drain().catch(() => undefined);
+    await this.nats.release();
   }
 
   private async handle(message: Msg): Promise<void> {

@@ -1,11 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient as NatsJetStream, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
 import type { EventContract, EventPayload, StreamDefinition } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { NATS_CONNECTION_OPTIONS, type NatsConnectionOptions } from './nats.options';
+import { SharedNatsConnection } from './shared-nats-connection';
 import { extractTraceContext, injectTraceHeaders } from './trace-context';
 
 export interface ConsumeOptions {
@@ -60,7 +60,12 @@ export class JetStreamClient implements OnApplicationShutdown {
   private readonly stops: Array<() => Promise<void>> = [];
   private readonly consumed: Array<{ stream: string; durableName: string }> = [];
 
-  constructor(@Inject(NATS_CONNECTION_OPTIONS) private readonly options: NatsConnectionOptions) {}
+  private readonly nats: SharedNatsConnection;
+
+  constructor(@Inject(NATS_CONNECTION_OPTIONS) private readonly options: NatsConnectionOptions, @Optional() nats?: SharedNatsConnection) {
+    this.nats = nats ?? new SharedNatsConnection(options);
+    this.nats.retain();
+  }
 
   private streamName(definition: StreamDefinition): string {
     return `${this.options.subjectPrefix.replace(/\./g, '_').toUpperCase()}${definition.name}`;
@@ -72,9 +77,11 @@ export class JetStreamClient implements OnApplicationShutdown {
 
   private connect() {
     this.connection ??= (async () => {
-      const nc = await connect({ servers: [this.options.url], name: `${this.options.serviceName}-jetstream`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      const nc = await this.nats.get();
       return { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
     })();
+    // a failed connect is retried by the next call
+    this.connection.catch(() => (this.connection = undefined));
     return this.connection;
   }
 
@@ -241,9 +248,6 @@ export class JetStreamClient implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.stops.map((stop) => stop()));
-    if (this.connection) {
-      const { nc } = await this.connection;
-      await nc.drain().catch(() => undefined);
-    }
+    await this.nats.release();
   }
 }

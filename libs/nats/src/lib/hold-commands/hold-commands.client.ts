@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { context as otelContext, type Context, type Link, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { headers as natsHeaders, type NatsConnection, RequestError, TimeoutError } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
+import { headers as natsHeaders, RequestError, TimeoutError } from '@nats-io/nats-core';
 import type { CommandRequestInput, CommandResponse, LedgerHoldCapture, LedgerHoldCreate, LedgerHoldRelease, ReplyEnvelope } from '@switchyard/contracts';
 import { AppError, fromReplyError } from '@switchyard/errors';
 import { NATS_CONNECTION_OPTIONS, type NatsConnectionOptions } from '../nats.options';
 import type { RequestOptions } from '../nats-bus';
+import { SharedNatsConnection } from '../shared-nats-connection';
 import { injectTraceHeaders } from '../trace-context';
 import { HOLD_COMMAND_CONTRACTS, HOLD_COMMANDS_MAX_PER_MESSAGE, HOLD_COMMANDS_SUBJECT, type HoldCommandItem, type HoldCommandOp, type HoldCommandsReply } from '@switchyard/contracts';
 
@@ -46,7 +46,7 @@ const tracer = trace.getTracer('@switchyard/nats');
 export class HoldCommandsClient implements OnApplicationShutdown {
   private readonly logger = new Logger(HoldCommandsClient.name);
   private readonly options: HoldCommandsClientOptions;
-  private connection?: Promise<NatsConnection>;
+  private readonly nats: SharedNatsConnection;
   private queue: PendingCommand[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private scheduled = false;
@@ -55,8 +55,12 @@ export class HoldCommandsClient implements OnApplicationShutdown {
   constructor(
     @Inject(NATS_CONNECTION_OPTIONS) private readonly connectionOptions: NatsConnectionOptions,
     @Optional() @Inject(HOLD_COMMANDS_CLIENT_OPTIONS) options?: HoldCommandsClientOptions,
+    @Optional() nats?: SharedNatsConnection,
   ) {
     this.options = options ?? HOLD_COMMANDS_CLIENT_DEFAULTS;
+    // standalone (tests, the bench): a connection of its own
+    this.nats = nats ?? new SharedNatsConnection(connectionOptions);
+    this.nats.retain();
     if (this.options.maxCommandsPerMessage > HOLD_COMMANDS_MAX_PER_MESSAGE) throw new Error(`maxCommandsPerMessage is at most ${HOLD_COMMANDS_MAX_PER_MESSAGE}`);
   }
 
@@ -82,9 +86,7 @@ export class HoldCommandsClient implements OnApplicationShutdown {
     for (const pending of this.queue) this.fail(pending, new AppError('service_unavailable', 'The hold client is shutting down; retry with the same holdId.'));
     this.queue = [];
     await Promise.all([...this.inFlight]);
-    const connection = this.connection;
-    this.connection = undefined;
-    if (connection) await (await connection.catch(() => undefined))?.drain().catch(() => undefined);
+    await this.nats.release();
   }
 
   private submit(op: HoldCommandOp, payload: unknown, options: RequestOptions): Promise<unknown> {
@@ -147,7 +149,7 @@ export class HoldCommandsClient implements OnApplicationShutdown {
       batch[0]!.context,
     );
     try {
-      const nc = await this.connect();
+      const nc = await this.nats.get();
       const headers = natsHeaders();
       injectTraceHeaders((key, value) => headers.set(key, value), trace.setSpan(batch[0]!.context, span));
       const timeoutMs = Math.max(1, ...batch.map((pending) => pending.deadline - Date.now()));
@@ -205,17 +207,4 @@ export class HoldCommandsClient implements OnApplicationShutdown {
     return new AppError('service_unavailable', `ledger did not answer within ${timeoutMs} ms`);
   }
 
-  private connect(): Promise<NatsConnection> {
-    if (!this.connection) {
-      const { url, serviceName } = this.connectionOptions;
-      const connecting = connect({ servers: [url], name: `${serviceName}-hold-commands`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
-      // a failed first connect is retried by the next message, not cached
-      connecting.catch((error: unknown) => {
-        this.logger.warn({ err: error }, 'NATS connection for hold commands failed');
-        if (this.connection === connecting) this.connection = undefined;
-      });
-      this.connection = connecting;
-    }
-    return this.connection;
-  }
 }
