@@ -254,10 +254,19 @@ describe('hostile input on every public endpoint', () => {
         const headers: Record<string, string> = { ...auth[route.auth], ...(route.method === 'POST' || route.method === 'PATCH' ? { 'content-type': 'application/json' } : {}) };
         const body = route.method === 'POST' ? '{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}' : route.method === 'PATCH' ? '{"name":"x"}' : undefined;
         const result = await send(route.method, path, headers, body);
-        // fetch() resolves dot segments, as any client may: the envelope is the resolved path's.
-        expectRefusal(result, envelopeFor(new URL(path, gateway).pathname), `${route.method} ${path.slice(0, 120)}`);
+        // fetch() resolves dot segments, as any client may: the request is then for the resolved path
+        // (`/api/v1/keys/../guardrails` is `/api/v1/guardrails`, a real route), so only its envelope is checked.
+        const resolved = new URL(path, gateway).pathname;
+        const context = `${route.method} ${path.slice(0, 120)}`;
+        if (resolved !== path.split('?')[0]) {
+          if (result.status >= 500) throw new Error(`expected no 5xx: ${context} → ${result.status} ${result.text.slice(0, 300)}`);
+          if (result.status >= 400) expectRefusal(result, envelopeFor(resolved), context);
+        } else {
+          expectRefusal(result, envelopeFor(resolved), context);
+        }
       }),
-      { numRuns: RUNS * 6 },
+      // A dot-segment id that resolves onto a real route (once a flaky CI failure): always tried.
+      { numRuns: RUNS * 6, examples: [[routes[3], '%2e%2e'], [routes[3], '..']] },
     );
     await expectAliveAndUntouched();
   }, 120_000);
