@@ -5,7 +5,7 @@ import { createMetricsRegistry } from '@switchyard/observability';
 import { PriceTable } from '@switchyard/pricing';
 import { CatalogService } from './catalog/catalog.service';
 import { ROUTER_ENV, type RouterEnv } from './config/router.env';
-import { AttemptHealthConsumer } from './health/attempt-health.consumer';
+import { AttemptHealthObserver } from './health/attempt-health.observer';
 import { HealthTracker } from './health/health-tracker';
 import { loadRoutingConfig } from './routing-config/routing-config.loader';
 import { ROUTING_CONFIG } from './routing-config/routing-config.token';
@@ -40,7 +40,7 @@ export class AppModule {
         },
         CatalogService,
         RouteResolverService,
-        AttemptHealthConsumer,
+        AttemptHealthObserver,
         RoutingSnapshotPublisher,
         RoutingSnapshotService,
         NatsReadiness,

@@ -22,6 +22,12 @@ export const BillingEnvSchema = BaseEnvSchema.extend({
    * form the next one; up to twice this many are handled at once.
    */
   SETTLEMENT_BATCH_MAX: z.coerce.number().int().min(1).max(500).default(100),
+  /**
+   * How long the first event after a quiet spell waits for others to join its batch (0: the next loop turn). At
+   * low rates this is what makes batches: one Postgres transaction and one ledger message per batch instead of
+   * per request. Delays only settlement (the client's answer never waits for it).
+   */
+  SETTLEMENT_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   /** Stored prompts and completions (workspaces that opted in) are deleted this many days after they were stored. */
   CONTENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
   /** How often the deletion of stored content past its retention runs. */

@@ -6,7 +6,7 @@ import type { CompletedRequest, PendingSettlement, SettlementOutcome, Settlement
 const request = (n: number) => ({ requestId: `req_${n}` }) as CompletedRequest;
 
 /** A settlement whose batches complete when the test says so. */
-function setup(batchMax: number) {
+function setup(batchMax: number, lingerMs = 0) {
   const batches: Array<{ ids: string[]; finish: (outcomes: SettlementOutcome[] | Error) => void }> = [];
   const settlement: Pick<SettlementService, 'settleMany'> = {
     settleMany: jest.fn(
@@ -17,7 +17,7 @@ function setup(batchMax: number) {
     ),
   };
   const metrics: Pick<BillingMetrics, 'recordBatch'> = { recordBatch: jest.fn() };
-  const batcher = new SettlementBatcher(settlement as SettlementService, metrics as BillingMetrics, { SETTLEMENT_BATCH_MAX: batchMax } as BillingEnv);
+  const batcher = new SettlementBatcher(settlement as SettlementService, metrics as BillingMetrics, { SETTLEMENT_BATCH_MAX: batchMax, SETTLEMENT_LINGER_MS: lingerMs } as BillingEnv);
   return { batcher, batches, metrics };
 }
 
@@ -88,5 +88,34 @@ describe('SettlementBatcher', () => {
       batches[i]!.finish(ok(1));
     }
     await Promise.all(queued);
+  });
+
+  it('after a quiet spell, the first event waits the linger for others to join its batch; a full batch does not wait', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    try {
+      const { batcher, batches } = setup(3, 20);
+      const early = [1, 2].map((n) => batcher.submit(request(n)));
+      await turn();
+      jest.advanceTimersByTime(19);
+      await turn();
+      expect(batches).toHaveLength(0);
+      jest.advanceTimersByTime(1);
+      await turn();
+      expect(batches.map((b) => b.ids)).toEqual([['req_1', 'req_2']]);
+      batches[0]!.finish(ok(2));
+      await Promise.all(early);
+      await turn();
+
+      const full = [3, 4, 5].map((n) => batcher.submit(request(n)));
+      await turn();
+      expect(batches.map((b) => b.ids)[1]).toEqual(['req_3', 'req_4', 'req_5']);
+      batches[1]!.finish(ok(3));
+      await Promise.all(full);
+      jest.advanceTimersByTime(100);
+      await turn();
+      expect(batches).toHaveLength(2);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

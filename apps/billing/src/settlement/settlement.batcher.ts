@@ -13,14 +13,16 @@ interface QueuedRequest extends PendingSettlement {
 /**
  * Group commit for settlements: events handled concurrently wait here and are settled as one batch, one
  * transaction. One batch is in flight at a time; the events that arrive meanwhile form the next one, so
- * batches grow with load and a lone event is settled on the next loop turn. Each event gets its own outcome,
- * so the consumer still acks, naks or dead-letters every message on its own.
+ * batches grow with load; after a quiet spell the first event waits SETTLEMENT_LINGER_MS for company. Each
+ * event gets its own outcome, so the consumer still acks, naks or dead-letters every message on its own.
  */
 @Injectable()
 export class SettlementBatcher {
   private queue: QueuedRequest[] = [];
   private running = false;
+  private lingering?: NodeJS.Timeout;
   private readonly maxBatchEvents: number;
+  private readonly lingerMs: number;
   /** The consumer handles at most 2× a batch at once; anything beyond means a bug upstream, so shed it. */
   private readonly maxQueuedEvents: number;
 
@@ -31,6 +33,7 @@ export class SettlementBatcher {
   ) {
     this.maxBatchEvents = env.SETTLEMENT_BATCH_MAX;
     this.maxQueuedEvents = env.SETTLEMENT_BATCH_MAX * 4;
+    this.lingerMs = env.SETTLEMENT_LINGER_MS ?? 0;
   }
 
   /** Resolves once the request is settled (now or before); rejects with why it was not. */
@@ -40,13 +43,20 @@ export class SettlementBatcher {
       this.queue.push({ request, traceContext: otelContext.active(), resolve, reject });
       if (!this.running) {
         this.running = true;
-        // Next loop turn: the messages already pulled join the first batch instead of going one by one.
+        // After the linger (or on the next loop turn): the messages already pulled join the first batch.
+        if (this.lingerMs > 0) this.lingering = setTimeout(() => void this.drain(), this.lingerMs);
+        else setImmediate(() => void this.drain());
+      } else if (this.lingering && this.queue.length >= this.maxBatchEvents) {
+        // a full batch does not wait
+        clearTimeout(this.lingering);
+        this.lingering = undefined;
         setImmediate(() => void this.drain());
       }
     });
   }
 
   private async drain(): Promise<void> {
+    this.lingering = undefined;
     try {
       while (this.queue.length > 0) await this.run(this.queue.splice(0, this.maxBatchEvents));
     } finally {

@@ -1,0 +1,21 @@
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { GatewayRequestCompleted } from '@switchyard/contracts';
+import { JetStreamClient } from '@switchyard/nats';
+import { HealthTracker } from './health-tracker';
+
+/**
+ * Feeds the endpoints' health from every `gateway.request.completed`, observed (not consumed): each router replica
+ * sees every request, and health is a view of the last minutes, so replaying a backlog after a restart would only
+ * record stale outcomes as fresh. A durable consumer cost a pull, a delivery and an ack per request.
+ */
+@Injectable()
+export class AttemptHealthObserver implements OnApplicationBootstrap {
+  constructor(
+    private readonly jetStream: JetStreamClient,
+    private readonly health: HealthTracker,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.jetStream.observe(GatewayRequestCompleted, (event) => this.health.recordCompleted(event, Date.now()));
+  }
+}
