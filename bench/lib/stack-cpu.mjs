@@ -29,14 +29,23 @@ function pidsOf(pattern) {
 export function stackProcesses(servicePids) {
   return {
     ...Object.fromEntries(Object.entries(servicePids).filter(([name]) => !['anvil', 'demo-search'].includes(name)).map(([name, pid]) => [name, [pid]])),
-    postgres: pidsOf('^postgres'),
+    // the stack's own backends (database `switchyard`, see dev-stack) and the server's shared writers; other
+    // sessions' backends (tests on other databases) are not ours
+    postgres: [...pidsOf('^postgres: .* switchyard '), ...pidsOf('^postgres: [^ ]+: (checkpointer|background writer|walwriter)')],
     nats: pidsOf('nats-server'),
     redis: pidsOf('redis-server'),
   };
 }
 
+/** CPU seconds per pid, grouped; a pid gone by the second snapshot counts for neither (never a negative delta). */
 function snapshot(groups) {
-  return Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0)]));
+  return Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, new Map(pids.map((pid) => [pid, cpuSeconds(pid)]))]));
+}
+
+function cpuDelta(before, after) {
+  let seconds = 0;
+  for (const [pid, end] of after) if (end > 0) seconds += end - (before.get(pid) ?? 0);
+  return seconds;
 }
 
 /**
@@ -47,7 +56,7 @@ export async function measureStackCpu(groups, load) {
   const before = snapshot(groups);
   const requests = await load();
   const after = snapshot(groups);
-  const perRequest = Object.fromEntries(Object.keys(groups).map((name) => [name, requests > 0 ? Math.round(((after[name] - before[name]) * 1e6) / requests) : null]));
+  const perRequest = Object.fromEntries(Object.keys(groups).map((name) => [name, requests > 0 ? Math.round((cpuDelta(before[name], after[name]) * 1e6) / requests) : null]));
   const total = Object.values(perRequest).reduce((sum, us) => sum + (us ?? 0), 0);
   return { requests, perRequestUs: perRequest, totalUs: total };
 }
