@@ -25,10 +25,19 @@ function pidsOf(pattern) {
   }
 }
 
+function childPids(pid) {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** Named groups of pids: each stack service, plus Postgres (all backends), NATS and Redis. */
 export function stackProcesses(servicePids) {
   return {
-    ...Object.fromEntries(Object.entries(servicePids).filter(([name]) => !['anvil', 'demo-search'].includes(name)).map(([name, pid]) => [name, [pid]])),
+    // a service's children too: the gateway's workers (GATEWAY_WORKERS > 1) are forked by its primary
+    ...Object.fromEntries(Object.entries(servicePids).filter(([name]) => !['anvil', 'demo-search'].includes(name)).map(([name, pid]) => [name, [pid, ...childPids(pid)]])),
     // the stack's own backends (database `switchyard`, see dev-stack) and the server's shared writers; other
     // sessions' backends (tests on other databases) are not ours
     postgres: [...pidsOf('^postgres: .* switchyard '), ...pidsOf('^postgres: [^ ]+: (checkpointer|background writer|walwriter)')],

@@ -21,6 +21,11 @@ function openAiCompatibleEnvShape(): ProviderEnvShape {
 export const GatewayEnvSchema = BaseEnvSchema.extend({
   HOST: z.string().default('127.0.0.1'),
   PORT: httpPortSchema(8080),
+  /**
+   * Gateway processes on this host sharing PORT (node:cluster), for a host without an orchestrator. Under
+   * Kubernetes keep 1 and scale pods: each worker has its own /metrics (docs/scaling.md).
+   */
+  GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   GATEWAY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   GATEWAY_BODY_BYTES_MAX: z.coerce.number().int().min(1_024).max(100 * 1_048_576).default(4 * 1_048_576),
   /** Messages in one chat request (any surface); more → 400. At most 2000 (the request schema's own cap). */
