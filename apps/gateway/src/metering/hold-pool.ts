@@ -18,6 +18,7 @@ interface WorkspacePool {
   target: number;
   refilling: boolean;
   lastUseMs: number;
+  lastRefillMs: number;
 }
 
 export interface HoldRequest {
@@ -29,6 +30,8 @@ export interface HoldRequest {
 }
 
 const SWEEP_INTERVAL_MS = 5_000;
+/** A workspace that needs a refill again within this is busy: its pool grows, so refills come in larger batches. */
+const BUSY_REFILL_INTERVAL_MS = 100;
 
 /**
  * Ledger holds placed ahead of demand, per workspace, so a request does not wait for a ledger round trip
@@ -96,29 +99,41 @@ export class HoldPool implements OnModuleInit, OnApplicationShutdown {
   private poolOf(workspaceId: string): WorkspacePool {
     let pool = this.pools.get(workspaceId);
     if (!pool) {
-      pool = { ready: [], sizeMicros: 0n, target: 1, refilling: false, lastUseMs: Date.now() };
+      pool = { ready: [], sizeMicros: 0n, target: 1, refilling: false, lastUseMs: Date.now(), lastRefillMs: 0 };
       this.pools.set(workspaceId, pool);
     }
     return pool;
   }
 
-  /** Places holds in the background until `target` are ready; stops at the first refusal (the balance is low). */
+  /**
+   * Once the pool is down to half its target, places the missing holds in the background, all at once: the ledger
+   * client sends holds asked for in the same tick as one batch, so a busy workspace costs the ledger one batch per
+   * several requests instead of one per request. Holds the ledger refuses (the balance is low) are not retried here.
+   */
   private refill(workspaceId: string, pool: WorkspacePool): void {
-    if (pool.refilling || pool.sizeMicros === 0n) return;
+    if (pool.refilling || pool.sizeMicros === 0n || pool.ready.length > Math.floor(pool.target / 2)) return;
+    const nowMs = Date.now();
+    if (nowMs - pool.lastRefillMs < BUSY_REFILL_INTERVAL_MS && pool.target < this.env.HOLD_POOL_SIZE_MAX) pool.target++;
+    pool.lastRefillMs = nowMs;
     pool.refilling = true;
-    void (async () => {
-      try {
-        while (pool.ready.length < pool.target && this.pools.get(workspaceId) === pool) {
-          const holdId = `pool-${randomBytes(15).toString('base64url')}`;
-          const placed = await this.ledger.placeHold({ holdId, workspaceId, amountMicros: pool.sizeMicros, minAmountMicros: pool.sizeMicros, metadata: { source: 'hold-pool' } });
-          pool.ready.push({ holdId: placed.holdId, heldMicros: placed.heldMicros, placedAtMs: Date.now() });
+    const placements = Array.from({ length: pool.target - pool.ready.length }, async () => {
+      const holdId = `pool-${randomBytes(15).toString('base64url')}`;
+      const placed = await this.ledger.placeHold({ holdId, workspaceId, amountMicros: pool.sizeMicros, minAmountMicros: pool.sizeMicros, metadata: { source: 'hold-pool' } });
+      const hold = { holdId: placed.holdId, heldMicros: placed.heldMicros, placedAtMs: Date.now() };
+      // the workspace went idle meanwhile and its pool was dropped: nobody will take this hold
+      if (this.pools.get(workspaceId) === pool) pool.ready.push(hold);
+      else await this.release(hold, 'unused pre-placed hold');
+    });
+    void Promise.allSettled(placements).then((results) => {
+      pool.refilling = false;
+      for (const result of results) {
+        const error = result.status === 'rejected' ? result.reason : undefined;
+        if (error && !(error instanceof AppError && error.code === 'insufficient_balance')) {
+          this.logger.warn({ err: error, workspaceId }, 'hold pool refill failed');
+          break;
         }
-      } catch (error) {
-        if (!(error instanceof AppError && error.code === 'insufficient_balance')) this.logger.warn({ err: error, workspaceId }, 'hold pool refill failed');
-      } finally {
-        pool.refilling = false;
       }
-    })();
+    });
   }
 
   /** Releases holds nobody took within the idle time; forgets idle workspaces. */

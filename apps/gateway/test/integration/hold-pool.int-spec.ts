@@ -84,6 +84,26 @@ describe('pre-placed holds (HOLD_POOL_ENABLED): requests take a hold that is alr
     expect(BigInt(settled.balance_micros)).toBeGreaterThanOrEqual(0n);
   });
 
+  it('a busy workspace\'s pool grows and is refilled in batches: several pre-placed holds per ledger transaction', async () => {
+    const { id, key } = await stack.createWorkspace('busy', 1_000_000n);
+    const client = async (worker: number) => {
+      for (let i = 0; i < 6; i++) expect((await chat(key, { messages: [{ role: 'user', content: `busy ${worker}.${i}` }] })).status).toBe(200);
+    };
+    await Promise.all(Array.from({ length: 8 }, (_, worker) => client(worker)));
+    // holds committed by one ledger batch share its transaction id
+    const { rows } = await pg.query<{ holds: string; transactions: string }>(
+      `SELECT count(*) AS holds, count(DISTINCT p.xmin::text) AS transactions
+         FROM ledger.transfers p JOIN ledger.accounts a ON a.id = p.debit_account_id
+        WHERE p.kind = 'pending' AND p.idempotency_key LIKE 'hold:pool-%' AND a.workspace_id = $1`,
+      [id],
+    );
+    const holds = Number(rows[0]!.holds);
+    const transactions = Number(rows[0]!.transactions);
+    expect(holds).toBeGreaterThanOrEqual(8);
+    expect(transactions * 2).toBeLessThanOrEqual(holds);
+    await settledCredits(stack.gatewayUrl, key, { timeoutMs: IDLE_MS + 15_000 });
+  }, 60_000);
+
   it('the ledger stays balanced', async () => {
     const audit = (await (await fetch(`${stack.gatewayUrl}/api/v1/admin/ledger/audit`, { headers: { authorization: `Bearer ${stack.stack.adminToken}` } })).json()) as { balanced: boolean };
     expect(audit.balanced).toBe(true);
