@@ -1,13 +1,16 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { GatewayRequestCompleted } from '@switchyard/contracts';
+import { type EventPayload, GatewayRequestCompleted, GatewayRequestsCompleted } from '@switchyard/contracts';
+import { AppError } from '@switchyard/errors';
 import { JetStreamClient } from '@switchyard/nats';
 import { BILLING_ENV, type BillingEnv } from '../config/billing.env';
 import { SettlementBatcher } from './settlement.batcher';
+import { COMPLETION_BATCHES_IN_FLIGHT } from './settlement-capacity';
 
 /**
- * Durable pull consumer of gateway.request.completed; the lib acks a message after its settlement resolves, naks
- * with backoff (or dead-letters) when it throws. Twice a batch is handled at once: one batch being written, the
- * next one forming.
+ * Durable pull consumers of gateway.request.completed (one completion per message) and gateway.requests.completed
+ * (several); the lib acks a message after its settlements resolve, naks with backoff (or dead-letters) when one
+ * throws. A message of several is redelivered whole: settling is idempotent per request, so the ones already
+ * settled are answered from the ledger and the charge table again.
  */
 @Injectable()
 export class RequestCompletedConsumer implements OnApplicationBootstrap {
@@ -18,15 +21,27 @@ export class RequestCompletedConsumer implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    const retries = { maxDeliveries: 10, ackWaitMs: 30_000, retryDelayMsBase: 500, retryDelayMsMax: 30_000 };
     const concurrency = this.env.SETTLEMENT_BATCH_MAX * 2;
     await this.jetStream.consume(GatewayRequestCompleted, (event) => this.batcher.submit(event), {
       durableName: 'billing-request-completed',
-      maxDeliveries: 10,
-      ackWaitMs: 30_000,
-      retryDelayMsBase: 500,
-      retryDelayMsMax: 30_000,
+      ...retries,
       maxInFlight: concurrency,
       concurrency,
     });
+    await this.jetStream.consume(GatewayRequestsCompleted, (message) => this.settleAll(message), {
+      durableName: 'billing-requests-completed',
+      ...retries,
+      maxInFlight: COMPLETION_BATCHES_IN_FLIGHT,
+      concurrency: COMPLETION_BATCHES_IN_FLIGHT,
+    });
+  }
+
+  /** Every completion of the message settled, or the error to retry it by (a retryable one first). */
+  private async settleAll(message: EventPayload<typeof GatewayRequestsCompleted>): Promise<void> {
+    const results = await Promise.allSettled(message.events.map((event) => this.batcher.submit(event)));
+    const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    if (errors.length === 0) return;
+    throw errors.find((error) => !(error instanceof AppError) || error.retryable || error.code === 'internal' || error.code === 'service_unavailable') ?? errors[0];
   }
 }

@@ -1,6 +1,7 @@
 import type { BillingEnv } from '../config/billing.env';
 import type { BillingMetrics } from './billing.metrics';
 import { SettlementBatcher } from './settlement.batcher';
+import { settlementQueueMax } from './settlement-capacity';
 import type { CompletedRequest, PendingSettlement, SettlementOutcome, SettlementService } from './settlement.service';
 
 const request = (n: number) => ({ requestId: `req_${n}` }) as CompletedRequest;
@@ -80,10 +81,10 @@ describe('SettlementBatcher', () => {
 
   it('sheds an event with a retryable service_unavailable when the queue is full', async () => {
     const { batcher, batches } = setup(1);
-    // 4 × SETTLEMENT_BATCH_MAX wait at most
-    const queued = [1, 2, 3, 4].map((n) => batcher.submit(request(n)));
-    await expect(batcher.submit(request(5))).rejects.toMatchObject({ code: 'service_unavailable', retryable: true });
-    for (let i = 0; i < 4; i++) {
+    const capacity = settlementQueueMax(1);
+    const queued = Array.from({ length: capacity }, (_, n) => batcher.submit(request(n)));
+    await expect(batcher.submit(request(capacity))).rejects.toMatchObject({ code: 'service_unavailable', retryable: true });
+    for (let i = 0; i < capacity; i++) {
       await turn();
       batches[i]!.finish(ok(1));
     }

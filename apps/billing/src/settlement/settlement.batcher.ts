@@ -3,6 +3,7 @@ import { context as otelContext } from '@opentelemetry/api';
 import { AppError } from '@switchyard/errors';
 import { BILLING_ENV, type BillingEnv } from '../config/billing.env';
 import { BillingMetrics } from './billing.metrics';
+import { settlementQueueMax } from './settlement-capacity';
 import { type CompletedRequest, type PendingSettlement, type SettlementOutcome, SettlementService } from './settlement.service';
 
 interface QueuedRequest extends PendingSettlement {
@@ -23,7 +24,7 @@ export class SettlementBatcher {
   private lingering?: NodeJS.Timeout;
   private readonly maxBatchEvents: number;
   private readonly lingerMs: number;
-  /** The consumer handles at most 2× a batch at once; anything beyond means a bug upstream, so shed it. */
+  /** More than the consumers can hand over at once means a bug upstream, so shed it. */
   private readonly maxQueuedEvents: number;
 
   constructor(
@@ -32,7 +33,7 @@ export class SettlementBatcher {
     @Inject(BILLING_ENV) env: BillingEnv,
   ) {
     this.maxBatchEvents = env.SETTLEMENT_BATCH_MAX;
-    this.maxQueuedEvents = env.SETTLEMENT_BATCH_MAX * 4;
+    this.maxQueuedEvents = settlementQueueMax(env.SETTLEMENT_BATCH_MAX);
     this.lingerMs = env.SETTLEMENT_LINGER_MS ?? 0;
   }
 

@@ -1,4 +1,4 @@
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import type { RequestRecord } from './traffic';
@@ -81,18 +81,40 @@ export async function jetStreamState(natsUrl: string, subjectPrefix: string): Pr
       .info(`${prefix}DEAD_LETTERS`)
       .then((info) => info.state.messages)
       .catch(() => 0);
-    const events = await jsm.streams.info(`${prefix}GATEWAY_EVENTS`, { subjects_filter: `${subjectPrefix}gateway.request.completed` });
-    const consumer = await jsm.consumers.info(`${prefix}GATEWAY_EVENTS`, 'billing-request-completed');
+    const stream = `${prefix}GATEWAY_EVENTS`;
+    const single = `${subjectPrefix}gateway.request.completed`;
+    const several = `${subjectPrefix}gateway.requests.completed`;
+    const subjects = (await jsm.streams.info(stream, { subjects_filter: `${subjectPrefix}gateway.>` })).state.subjects ?? {};
+    // billing consumes both: one completion per message, and messages of several
+    const consumers = await Promise.all(
+      ['billing-request-completed', 'billing-requests-completed'].map((name) => jsm.consumers.info(stream, name).catch(() => undefined)),
+    );
+    const sum = (read: (info: NonNullable<(typeof consumers)[number]>) => number) => consumers.reduce((total, info) => total + (info ? read(info) : 0), 0);
     return {
       deadLetters,
-      billingPending: consumer.num_pending,
-      billingAckPending: consumer.num_ack_pending,
-      billingRedelivered: consumer.num_redelivered,
-      completedEvents: events.state.subjects?.[`${subjectPrefix}gateway.request.completed`] ?? events.state.messages,
+      billingPending: sum((info) => info.num_pending),
+      billingAckPending: sum((info) => info.num_ack_pending),
+      billingRedelivered: sum((info) => info.num_redelivered),
+      completedEvents: (subjects[single] ?? 0) + (await completionsInBatches(nc, stream, several, subjects[several] ?? 0)),
     };
   } finally {
     await nc.close();
   }
+}
+
+/** Completions carried by the stream's `gateway.requests.completed` messages, read with an ordered consumer. */
+async function completionsInBatches(nc: Awaited<ReturnType<typeof connect>>, stream: string, subject: string, messages: number): Promise<number> {
+  if (messages === 0) return 0;
+  const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: subject });
+  let completions = 0;
+  let read = 0;
+  const fetched = await consumer.fetch({ max_messages: messages, expires: 10_000 });
+  for await (const message of fetched) {
+    completions += (message.json() as { events: unknown[] }).events.length;
+    if (++read === messages) break;
+  }
+  if (read !== messages) throw new Error(`read ${read} of ${messages} gateway.requests.completed messages`);
+  return completions;
 }
 
 export interface MoneyVerdict {

@@ -198,11 +198,15 @@ export class JetStreamClient implements OnApplicationShutdown {
     const subscription = nc.subscribe(this.subject(event.subject), {
       callback: (error, message) => {
         if (error) return;
+        const parent = extractTraceContext((key) => message.headers?.get(key) || undefined);
+        const span = tracer.startSpan(`${event.subject} observe`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': event.subject } }, parent);
         try {
           const parsed = event.payload.safeParse(message.json());
-          if (parsed.success) handler(parsed.data as EventPayload<E>);
+          if (parsed.success) otelContext.with(trace.setSpan(parent, span), () => handler(parsed.data as EventPayload<E>));
         } catch (handlerError) {
           this.logger.warn({ err: handlerError, subject: event.subject }, 'observed event not handled');
+        } finally {
+          span.end();
         }
       },
     });

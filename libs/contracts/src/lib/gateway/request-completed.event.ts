@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { defineEvent, defineStream } from '../define-contract';
 import { TokenUsageSchema } from '../llm/token-usage.schema';
@@ -7,7 +8,7 @@ import { RequestContentSchema } from './request-content.schema';
 
 export const GatewayEventsStream = defineStream({
   name: 'GATEWAY_EVENTS',
-  subjects: ['gateway.request.*'],
+  subjects: ['gateway.request.*', 'gateway.requests.*'],
   duplicateWindowMs: 10 * 60_000,
   maxAgeMs: 7 * 24 * 3_600_000,
 });
@@ -62,4 +63,21 @@ export const GatewayRequestCompleted = defineEvent({
     /** The prompt and answer, only when the workspace opted in to content logging; absent otherwise (never stored then). */
     content: RequestContentSchema.optional(),
   }),
+});
+
+/** Most completions one `gateway.requests.completed` message carries. */
+export const COMPLETIONS_PER_MESSAGE_MAX = 64;
+
+/**
+ * Completions that ended at the same moment on one gateway, in one message: one publish, one store, one delivery
+ * and one ack for all of them. Each is exactly a `gateway.request.completed` payload and is settled on its own
+ * (idempotently, by request id). A lone completion, or one carrying content, still goes as `gateway.request.completed`.
+ */
+export const GatewayRequestsCompleted = defineEvent({
+  subject: 'gateway.requests.completed',
+  stream: GatewayEventsStream,
+  // the same batch published again (a retry) has the same id; any other grouping is a new message, and billing's
+  // idempotency absorbs a completion that arrives twice
+  messageId: (p) => `requests-completed:${createHash('sha256').update(p.events.map((event) => event.requestId).join('\n')).digest('base64url')}`,
+  payload: z.object({ events: z.array(GatewayRequestCompleted.payload).min(1).max(COMPLETIONS_PER_MESSAGE_MAX) }),
 });
