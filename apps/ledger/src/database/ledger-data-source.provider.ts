@@ -6,6 +6,7 @@ import { CreateLedger1767225600000 } from './migrations/1767225600000-create-led
 import { HoldBatches1767312000000 } from './migrations/1767312000000-hold-batches';
 import { SetBasedHoldBatches1767398400000 } from './migrations/1767398400000-set-based-hold-batches';
 import { HoldReleaseTombstones1767484800000 } from './migrations/1767484800000-hold-release-tombstones';
+import { SingleCallHoldBatches1767571200000 } from './migrations/1767571200000-single-call-hold-batches';
 
 export const LEDGER_SCHEMA = 'ledger';
 
@@ -20,7 +21,13 @@ export function ledgerDataSourceProvider(env: LedgerEnv): Provider {
         poolMax: env.DATABASE_POOL_MAX,
         // no entities: the SQL functions write, repositories read with SQL
         entities: [],
-        migrations: [CreateLedger1767225600000, HoldBatches1767312000000, SetBasedHoldBatches1767398400000, HoldReleaseTombstones1767484800000],
+        migrations: [
+          CreateLedger1767225600000,
+          HoldBatches1767312000000,
+          SetBasedHoldBatches1767398400000,
+          HoldReleaseTombstones1767484800000,
+          SingleCallHoldBatches1767571200000,
+        ],
         runMigrations: env.RUN_MIGRATIONS,
       }),
   };

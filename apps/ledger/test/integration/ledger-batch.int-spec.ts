@@ -87,7 +87,7 @@ describe('set-based hold batches against the per-command reference', () => {
     return rows[0];
   }
 
-  async function execute(fn: 'apply_hold_batch' | 'execute_hold_batch', commands: unknown[]): Promise<BatchRow[]> {
+  async function execute(fn: 'apply_hold_batch' | 'execute_hold_batch' | 'apply_hold_commands', commands: unknown[]): Promise<BatchRow[]> {
     const { rows } = await pg.query<BatchRow>(
       `SELECT out_index, out_result, out_error_code, out_error_message, out_error_detail FROM ledger.${fn}($1::jsonb)`,
       [JSON.stringify(commands)],
@@ -222,6 +222,56 @@ describe('set-based hold batches against the per-command reference', () => {
     const released = await execute('apply_hold_batch', [{ op: 'release', holdId: `${tag}-2`, reason: 'test' }]);
     expect(released[0]!.out_result).toMatchObject({ status: 'voided', released: '1000' });
     // Σ over accounts is computed in numeric: still balanced with a counter near 2^63
+    await expectAuditClean();
+  });
+
+  it('apply_hold_commands refuses a late create in place, decides the rest of its batch, and tombstones a release that finds no hold', async () => {
+    const workspaceId = await openWorkspace();
+    await fund(workspaceId, 25_000);
+    const tag = randomUUID();
+    const create = (hold: string, amount: string) => ({ op: 'create', holdId: `${tag}-${hold}`, workspaceId, amount, minAmount: null, timeoutMs: 60_000, metadata: {} });
+    const release = (hold: string) => ({ op: 'release', holdId: `${tag}-${hold}`, reason: 'timeout' });
+    const tombstones = async () =>
+      (await pg.query<{ hold_id: string }>('SELECT hold_id FROM ledger.hold_tombstones WHERE hold_id LIKE $1 ORDER BY hold_id', [`${tag}-%`])).rows.map((r) => r.hold_id);
+
+    const first = await execute('apply_hold_commands', [release('late-1'), create('1', '10000'), release('late-2')]);
+    expect(first.map((r) => [r.out_index, r.out_error_code, r.out_result])).toEqual([
+      [0, 'LDG01', null],
+      [1, null, { result: 'created', amount: '10000', available: '15000' }],
+      [2, 'LDG01', null],
+    ]);
+    expect(await tombstones()).toEqual([`${tag}-late-1`, `${tag}-late-2`]);
+
+    // refused creates keep their place; the others are decided in order, each seeing the ones before it
+    const rows = await execute('apply_hold_commands', [
+      create('late-1', '1000'),
+      create('2', '10000'),
+      { op: 'capture', holdId: `${tag}-1`, amount: '4000', metadata: {} },
+      create('late-2', '1000'),
+      release('late-3'),
+      create('3', '10000'),
+    ]);
+    expect(rows.map((r) => [r.out_index, r.out_error_code, r.out_result])).toEqual([
+      [0, 'LDG02', null],
+      [1, null, { result: 'created', amount: '10000', available: '5000' }],
+      [2, null, { result: 'created', status: 'posted', captured: '4000', released: '6000', overage: '0', unbilled: '0' }],
+      [3, 'LDG02', null],
+      [4, 'LDG01', null],
+      [5, null, { result: 'created', amount: '10000', available: '1000' }],
+    ]);
+    expect(rows[0]!.out_error_message).toBe(`Hold ${tag}-late-1 was released before it was created.`);
+    expect(JSON.parse(rows[3]!.out_error_detail!)).toEqual({ holdId: `${tag}-late-2` });
+    expect(await tombstones()).toEqual([`${tag}-late-1`, `${tag}-late-2`, `${tag}-late-3`]);
+    expect(await counters(workspaceId)).toEqual({ debits_pending: '20000', debits_posted: '4000', credits_pending: '0', credits_posted: '25000' });
+
+    // a batch of late creates only: nothing is decided, nothing is written
+    const refused = await execute('apply_hold_commands', [create('late-3', '1000'), create('late-1', '1000')]);
+    expect(refused.map((r) => [r.out_index, r.out_error_code])).toEqual([
+      [0, 'LDG02'],
+      [1, 'LDG02'],
+    ]);
+    const late = await pg.query('SELECT 1 FROM ledger.transfers WHERE idempotency_key LIKE $1', [`hold:${tag}-late-%`]);
+    expect(late.rowCount).toBe(0);
     await expectAuditClean();
   });
 });

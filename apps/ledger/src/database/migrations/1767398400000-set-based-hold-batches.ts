@@ -31,7 +31,7 @@ export class SetBasedHoldBatches1767398400000 implements MigrationInterface {
   }
 }
 
-const APPLY_HOLD_BATCH_SQL = `
+export const APPLY_HOLD_BATCH_SQL = `
 CREATE FUNCTION ledger.apply_hold_batch(p_commands jsonb)
 RETURNS TABLE (out_index integer, out_result jsonb, out_error_code text, out_error_message text, out_error_detail text)
 -- Every row this function reads or writes is found by key. Generic plans (planned once per connection) and no

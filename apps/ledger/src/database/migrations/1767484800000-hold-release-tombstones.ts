@@ -23,7 +23,7 @@ export class HoldReleaseTombstones1767484800000 implements MigrationInterface {
   }
 }
 
-const TOMBSTONES_SQL = `
+export const TOMBSTONES_SQL = `
 CREATE TABLE ledger.hold_tombstones (
   hold_id text PRIMARY KEY,
   created_at timestamptz NOT NULL DEFAULT now()
