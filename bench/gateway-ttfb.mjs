@@ -9,18 +9,15 @@
 //   BENCH_KIT=/path/to/bench node bench/gateway-ttfb.mjs -- --latency-ms 50   # args after -- go to compare.mjs
 //
 // The kit is referenced, never copied: BENCH_KIT (default ../shared/bench from the repo root).
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { alive, MOCK_PORT, readJson, run, sleep, startBenchStack, startMock } from './lib/bench-stack.mjs';
 import { measureStackCpu, stackProcesses } from './lib/stack-cpu.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const argv = process.argv.slice(2);
 const split = argv.indexOf('--');
@@ -69,9 +66,6 @@ env: BENCH_KIT (default ../shared/bench), PORT (gateway port, default 8080), LOG
 const ROOT = path.resolve(opt.root);
 const KIT = path.resolve(REPO, process.env.BENCH_KIT ?? '../shared/bench');
 const GATEWAY_PORT = Number(process.env.PORT ?? 8080);
-const STACK_PORTS = [8082, 8083, 8084, 8085, GATEWAY_PORT];
-const MOCK_PORT = 18080;
-const MOCK_BASE = `http://127.0.0.1:${MOCK_PORT}/v1`;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const RESULTS = path.join(HERE, 'results');
 
@@ -80,142 +74,31 @@ function fail(message) {
   process.exit(1);
 }
 
-function portBusy(port) {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(true));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(false)));
-  });
-}
-
-function readJson(file) {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-const alive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** Runs a child to completion, output to our stdout (and optionally a file); resolves with its exit code. */
-function run(command, args, { cwd, env, tee, silent = false } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const file = tee ? createWriteStream(tee) : undefined;
-    child.stdout.on('data', (d) => (silent || process.stdout.write(d), file?.write(d)));
-    child.stderr.on('data', (d) => (process.stderr.write(d), file?.write(d)));
-    child.on('close', (code, signal) => {
-      file?.end();
-      resolve(code ?? (signal ? 128 : 1));
-    });
-    running.add(child);
-    child.on('exit', () => running.delete(child));
-  });
-}
-const running = new Set();
-
-// ------------------------------------------------------------------------------------------ preflight
+// ------------------------------------------------------------------------------------------ preflight + stack
 
 if (!existsSync(path.join(KIT, 'compare.mjs'))) fail(`no bench kit at ${KIT} (set BENCH_KIT)`);
-if (!existsSync(path.join(KIT, 'node_modules', 'undici'))) fail(`the kit's dependencies are missing: (cd ${KIT} && npm run setup)`);
 const portkeyInstalled = existsSync(path.join(KIT, 'peers', 'node_modules', '@portkey-ai', 'gateway'));
 const noPortkey = opt['no-portkey'] || !portkeyInstalled;
 if (!opt['no-portkey'] && !portkeyInstalled) console.warn(`gateway-ttfb: Portkey peer not installed in ${KIT}/peers; running without it`);
-if (!existsSync(path.join(ROOT, 'scripts', 'dev-stack.mjs'))) fail(`${ROOT} is not a Switchyard checkout (no scripts/dev-stack.mjs)`);
-
-const stackPids = readJson(path.join(ROOT, '.switchyard', 'pids.json')) ?? {};
-if (Object.values(stackPids).some(alive)) {
-  fail(`a dev stack from ${ROOT} is already running (${ROOT}/.switchyard/pids.json); it is not ours to restart. Stop it with \`node scripts/dev-stack.mjs down\` first.`);
-}
-for (const port of [...STACK_PORTS, MOCK_PORT]) {
-  if (await portBusy(port)) fail(`127.0.0.1:${port} is in use; the dev stack (8080-8085) and the kit's mock (18080) need it free`);
-}
 mkdirSync(RESULTS, { recursive: true });
 
-// ------------------------------------------------------------------------------------------ stack
-
 const profileDir = path.join(RESULTS, `profile-${stamp}`);
-const stackEnv = {
-  OPENAI_API_KEY: 'sk-bench-mock',
-  OPENAI_BASE_URL: MOCK_BASE,
-  PORT: String(GATEWAY_PORT),
-  // Rate limiting stays on (every request counts against its key's RPM in Redis), with a limit the load never reaches.
-  RATE_LIMIT_DEFAULT_RPM: '10000000',
-  ...(opt.source ? {} : { DEV_STACK_BUILD: 'dist', NODE_ENV: 'production' }),
-  // The chain watcher's production poll interval (the dev stack polls every second for snappy local deposits).
-  CHAIN_POLL_INTERVAL_MS: '2000',
-  ...(opt.profile
+const { pids, dev, apiKey, balance, down: stackDown } = await startBenchStack({
+  name: 'gateway-ttfb',
+  root: ROOT,
+  kit: KIT,
+  gatewayPort: GATEWAY_PORT,
+  source: opt.source,
+  creditMicros: opt['credit-micros'],
+  keepStack: opt['keep-stack'],
+  env: opt.profile
     ? {
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} -r ${path.join(HERE, 'lib', 'stage-timer.cjs')}`.trim(),
         STAGE_TIMER_DIR: profileDir,
         STAGE_TIMER_CPU: opt['cpu-prof'] ? '1' : '0',
       }
-    : {}),
-};
-
-let stackStarted = false;
-async function stackDown() {
-  if (!stackStarted || opt['keep-stack']) return;
-  stackStarted = false;
-  await run(process.execPath, [path.join(ROOT, 'scripts', 'dev-stack.mjs'), 'down'], { cwd: ROOT });
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, async () => {
-    for (const child of running) child.kill('SIGTERM');
-    await sleep(500);
-    await stackDown();
-    process.exit(130);
-  });
-}
-
-if (!opt.source) {
-  console.log(`gateway-ttfb: compiling ${ROOT} to dist/ (scripts/build-dist.js)`);
-  if ((await run(process.execPath, [path.join(ROOT, 'scripts', 'build-dist.js')], { cwd: ROOT, silent: true })) !== 0) fail('scripts/build-dist.js failed');
-}
-console.log(`gateway-ttfb: starting the Switchyard dev stack from ${ROOT} (${opt.source ? 'sources' : 'dist/'}; OpenAI upstream ${MOCK_BASE})`);
-stackStarted = true;
-if ((await run(process.execPath, [path.join(ROOT, 'scripts', 'dev-stack.mjs'), 'up'], { cwd: ROOT, env: stackEnv })) !== 0) {
-  stackStarted = false; // dev-stack stops what it started when `up` fails
-  fail(`the dev stack did not come up; see ${ROOT}/.switchyard/logs/`);
-}
-const pids = readJson(path.join(ROOT, '.switchyard', 'pids.json')) ?? {};
-const dev = readJson(path.join(ROOT, '.switchyard', 'dev.json'));
-if (!dev?.adminToken) {
-  await stackDown();
-  fail('no admin token in .switchyard/dev.json');
-}
-
-async function admin(pathname, body) {
-  const response = await fetch(`${dev.url}${pathname}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${dev.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`POST ${pathname} → ${response.status}: ${text}`);
-  return JSON.parse(text);
-}
-
-let apiKey;
-let workspaceId;
-try {
-  const workspace = await admin('/api/v1/admin/workspaces', { name: `bench-${randomBytes(3).toString('hex')}`, creditMicros: opt['credit-micros'] });
-  workspaceId = workspace.id;
-  apiKey = (await admin(`/api/v1/admin/workspaces/${workspaceId}/keys`, { name: 'gateway-ttfb' })).key;
-} catch (error) {
-  await stackDown();
-  fail(`funding a bench workspace failed: ${error.message}`);
-}
-const balance = async () => (await (await fetch(`${dev.url}/api/v1/credits`, { headers: { authorization: `Bearer ${apiKey}` } })).json()).balance_usd;
-console.log(`gateway-ttfb: bench workspace ${workspaceId} funded with $${await balance()}`);
+    : {},
+});
 
 // ------------------------------------------------------------------------------------------ measure
 
@@ -249,9 +132,7 @@ if (!opt.profile) {
     ...(scenario[3] === 'sse' ? ['--stream'] : []),
     '--warmup', '0',
   ];
-  const mock = spawn(process.execPath, [path.join(KIT, 'mock-upstream.mjs'), '--port', String(MOCK_PORT)], { stdio: 'ignore' });
-  running.add(mock);
-  await sleep(500);
+  const mock = await startMock(KIT);
   const quiet = { silent: true };
   console.log('gateway-ttfb: warm-up (4 s, unmeasured)');
   await run(process.execPath, [...loadArgs, '--duration', '4'], { cwd: KIT, ...quiet });
@@ -277,9 +158,7 @@ if (!opt.profile) {
 }
 
 async function stackCpu(scenarios) {
-  const mock = spawn(process.execPath, [path.join(KIT, 'mock-upstream.mjs'), '--port', String(MOCK_PORT)], { stdio: 'ignore' });
-  running.add(mock);
-  await sleep(500);
+  const mock = await startMock(KIT);
   const groups = stackProcesses(pids);
   const rows = [];
   for (const name of scenarios) {

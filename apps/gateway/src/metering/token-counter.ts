@@ -1,12 +1,22 @@
 import type { ChatMessage } from '@switchyard/contracts';
-import { countTokens } from 'gpt-tokenizer';
+
+type Tokenizer = typeof import('gpt-tokenizer');
+let loaded: Tokenizer | undefined;
+
+/**
+ * o200k_base, loaded on first use: its rank tables are ~20 MB of heap, and a request whose provider reports usage
+ * (the usual case) never counts a token. The first count pays the load once (~0.2 s). bench/README.md "Memory and soak".
+ */
+export function tokenizer(): Tokenizer {
+  return (loaded ??= require('gpt-tokenizer') as Tokenizer);
+}
 
 /** Per-message framing tokens in the chat format (role, separators), as OpenAI counts them. */
 const TOKENS_PER_MESSAGE = 3;
 const TOKENS_PER_REPLY = 3;
 
 export function countTextTokens(text: string): number {
-  return text === '' ? 0 : countTokens(text);
+  return text === '' ? 0 : tokenizer().countTokens(text);
 }
 
 /** Prompt tokens of a conversation's text (o200k_base), with the chat format's framing. */

@@ -1,7 +1,6 @@
 import type { ChatRequest, TokenUsage } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
-import { decode, encode } from 'gpt-tokenizer';
-import { countPromptTokens, messageText } from '../../metering/token-counter';
+import { countPromptTokens, messageText, tokenizer } from '../../metering/token-counter';
 import { type CanonicalCompletion, type CanonicalDelta, outputLimit, ProviderAdapter } from '../provider-adapter';
 
 const FILLER = ' The quick brown fox jumps over the lazy dog while Switchyard meters every token.';
@@ -45,6 +44,7 @@ export class DemoAdapter extends ProviderAdapter {
     const echoed = lastUser ? messageText(lastUser) : '';
     const limit = outputLimit(request);
     const target = Math.max(1, Math.min(limit ?? DEFAULT_TARGET_TOKENS, DEFAULT_TARGET_TOKENS));
+    const { encode, decode } = tokenizer();
     const echoTokens = encode(`Echo: ${echoed}`).length;
     const natural = Math.max(target, echoTokens);
     let text = `Echo: ${echoed}`;
