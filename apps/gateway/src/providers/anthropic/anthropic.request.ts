@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatRequest, ContentPart, SignedReasoning, Tool } from '@switchyard/contracts';
+import { type ChatMessage, type ChatRequest, type ContentPart, placeSignedReasoning, type SignedReasoning, type Tool } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { outputLimit } from '../provider-adapter';
 import { systemText, toolCallArguments } from '../canonical-message';
@@ -113,10 +113,14 @@ function toAnthropicMessage(message: Exclude<ChatMessage, { role: 'system' | 'de
     case 'user':
       return { role: 'user', content: toBlocks(message.content, index) };
     case 'assistant': {
-      // Signed thinking goes back first and verbatim: Anthropic checks the signatures of the turn's thinking.
-      const content: AnthropicContentBlock[] = (message.signed_reasoning ?? []).flatMap(toThinkingBlock);
+      // Signed thinking goes back verbatim and in its place (first, or right before the tool call it preceded):
+      // Anthropic checks the signatures of the turn's thinking.
+      const calls = message.tool_calls ?? [];
+      const signed = placeSignedReasoning(message.signed_reasoning, calls.map((call) => call.id));
+      const content: AnthropicContentBlock[] = signed.leading.flatMap(toThinkingBlock);
       if (message.content != null) content.push(...toBlocks(message.content, index));
-      for (const call of message.tool_calls ?? []) {
+      for (const call of calls) {
+        content.push(...signed.before(call.id).flatMap(toThinkingBlock));
         content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolCallArguments(call.function.arguments, index) });
       }
       return { role: 'assistant', content };

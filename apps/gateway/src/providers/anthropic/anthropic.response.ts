@@ -1,4 +1,4 @@
-import type { FinishReason, SignedReasoning, TokenUsage, ToolCall } from '@switchyard/contracts';
+import { type FinishReason, SignedReasoningSequence, type TokenUsage, type ToolCall } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import type { CanonicalCompletion } from '../provider-adapter';
 
@@ -68,19 +68,21 @@ export function fromAnthropicMessage(body: unknown): CanonicalCompletion {
   const texts: string[] = [];
   const thoughts: string[] = [];
   const toolCalls: ToolCall[] = [];
-  const signedReasoning: SignedReasoning[] = [];
+  const sequence = new SignedReasoningSequence();
   for (const block of message.content) {
     if (block.type === 'text') texts.push((block as { text: string }).text);
     else if (block.type === 'thinking') {
       const thinking = block as { thinking: string; signature?: string };
       thoughts.push(thinking.thinking);
-      if (typeof thinking.signature === 'string') signedReasoning.push({ type: 'thinking', thinking: thinking.thinking, signature: thinking.signature });
-    } else if (block.type === 'redacted_thinking') signedReasoning.push({ type: 'redacted_thinking', data: (block as { data: string }).data });
+      if (typeof thinking.signature === 'string') sequence.add({ type: 'thinking', thinking: thinking.thinking, signature: thinking.signature });
+    } else if (block.type === 'redacted_thinking') sequence.add({ type: 'redacted_thinking', data: (block as { data: string }).data });
     else if (block.type === 'tool_use') {
       const use = block as { id: string; name: string; input: unknown };
+      sequence.toolCall(use.id);
       toolCalls.push({ id: use.id, type: 'function', function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) } });
     }
   }
+  const signedReasoning = sequence.done();
   return {
     content: texts.length > 0 ? texts.join('') : toolCalls.length > 0 ? null : '',
     ...(toolCalls.length > 0 ? { toolCalls } : {}),

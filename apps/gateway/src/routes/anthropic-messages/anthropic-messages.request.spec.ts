@@ -1,4 +1,5 @@
 import { AppError } from '@switchyard/errors';
+import { toAnthropicRequestBody } from '../../providers/anthropic/anthropic.request';
 import { toCanonicalRequest, TOOL_ERROR_PREFIX } from './anthropic-messages.request';
 import { AnthropicCountTokensRequestSchema, type AnthropicMessagesRequest, AnthropicMessagesRequestSchema } from './anthropic-messages.schema';
 
@@ -97,6 +98,35 @@ describe('toCanonicalRequest (Anthropic Messages → canonical)', () => {
     expect(at({ type: 'tool', name: 'get_weather' }).tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
     expect(at({ type: 'auto', disable_parallel_tool_use: true }).parallel_tool_calls).toBe(false);
     expect(at({ type: 'auto' }).parallel_tool_calls).toBeUndefined();
+  });
+
+  it('interleaved thinking goes back to an Anthropic upstream in the order the client sent it, signatures verbatim', () => {
+    const turn = [
+      { type: 'thinking', thinking: 'Paris first.', signature: 'sig-1' },
+      { type: 'text', text: 'Checking both.' },
+      { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { location: 'Paris' } },
+      { type: 'thinking', thinking: 'Now Rome.', signature: 'sig-2' },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'tool_use', id: 'toolu_2', name: 'get_weather', input: { location: 'Rome' } },
+    ];
+    const canonical = toCanonicalRequest(
+      parse({
+        messages: [
+          { role: 'user', content: 'Weather in Paris and Rome?' },
+          { role: 'assistant', content: turn },
+          {
+            role: 'user',
+            content: [
+              { type: 'tool_result', tool_use_id: 'toolu_1', content: '18°C' },
+              { type: 'tool_result', tool_use_id: 'toolu_2', content: '21°C' },
+            ],
+          },
+        ],
+      }),
+      'anthropic/claude-sonnet-4-5',
+    );
+    const upstream = toAnthropicRequestBody(canonical, 'claude-sonnet-4-5', false);
+    expect(upstream.messages[1]).toEqual({ role: 'assistant', content: turn });
   });
 
   it('a tool_use / tool_result round trip becomes tool_calls and tool messages, in order; is_error marks the text', () => {

@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatRequest, ContentPart, SignedReasoning, Tool, ToolCall } from '@switchyard/contracts';
+import { type ChatMessage, type ChatRequest, type ContentPart, SignedReasoningSequence, type Tool, type ToolCall } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import type {
   AnthropicContentBlock,
@@ -107,7 +107,7 @@ function fromAssistantTurn(content: AnthropicMessage['content'], index: number, 
   if (typeof content === 'string') return { role: 'assistant', content };
   const texts: string[] = [];
   const thoughts: string[] = [];
-  const signed: SignedReasoning[] = [];
+  const sequence = new SignedReasoningSequence();
   const toolCalls: ToolCall[] = [];
   for (const block of content) {
     switch (block.type) {
@@ -116,19 +116,21 @@ function fromAssistantTurn(content: AnthropicMessage['content'], index: number, 
         break;
       case 'thinking':
         thoughts.push(block.thinking);
-        // Only Anthropic can check the signature; it goes back to Anthropic upstreams as it came.
-        if (block.signature) signed.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+        // Only Anthropic can check the signature; it goes back to Anthropic upstreams as it came, in its place.
+        if (block.signature) sequence.add({ type: 'thinking', thinking: block.thinking, signature: block.signature });
         break;
       case 'redacted_thinking':
-        signed.push({ type: 'redacted_thinking', data: block.data });
+        sequence.add({ type: 'redacted_thinking', data: block.data });
         break;
       case 'tool_use':
+        sequence.toolCall(block.id);
         toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input) } });
         break;
       default:
         throw invalid(`An assistant message cannot contain a ${block.type} block.`, index);
     }
   }
+  const signed = sequence.done();
   if (texts.length === 0 && toolCalls.length === 0) {
     if (isLast) return undefined;
     throw invalid('An assistant message must have non-empty content unless it is the final message.', index);

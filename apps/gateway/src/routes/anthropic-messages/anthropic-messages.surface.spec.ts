@@ -4,6 +4,7 @@ import type { TokenUsage } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import type { EndpointPrice } from '@switchyard/pricing';
 import type { ServedResponse, SseEvent } from '../../completion/response-surface';
+import { fromAnthropicMessage } from '../../providers/anthropic/anthropic.response';
 import type { CanonicalDelta } from '../../providers/provider-adapter';
 import { type AnthropicMessageBody, anthropicMessagesSurface, toStopReason } from './anthropic-messages.surface';
 
@@ -123,6 +124,24 @@ describe('anthropicMessagesSurface', () => {
       { type: 'redacted_thinking', data: 'opaque' },
       { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { location: 'Paris' } },
     ]);
+  });
+
+  it('an upstream answer that thinks between tool calls reaches the client in that order', () => {
+    const blocks = [
+      { type: 'thinking', thinking: 'Paris first.', signature: 'sig-1' },
+      { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { location: 'Paris' } },
+      { type: 'thinking', thinking: 'Now Rome.', signature: 'sig-2' },
+      { type: 'tool_use', id: 'toolu_2', name: 'get_weather', input: { location: 'Rome' } },
+    ];
+    const completion = fromAnthropicMessage({
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      content: blocks,
+      stop_reason: 'tool_use',
+      usage: { input_tokens: 10, output_tokens: 20 },
+    });
+    expect((anthropicMessagesSurface.completionBody(SERVED, completion) as { content: unknown[] }).content).toEqual(blocks);
   });
 
   it('streams a signature as signature_delta closing its thinking block, and a redacted block whole', async () => {

@@ -1,4 +1,4 @@
-import type { FinishReason, SignedReasoning, TokenUsage } from '@switchyard/contracts';
+import { type FinishReason, placeSignedReasoning, type SignedReasoning, type TokenUsage } from '@switchyard/contracts';
 import type { AppError } from '@switchyard/errors';
 import { microsToUsd } from '@switchyard/money';
 import type { ResponseSurface, ServedResponse, SseEvent, SurfaceStreamWriter } from '../../completion/response-surface';
@@ -46,11 +46,14 @@ export const anthropicMessagesSurface: ResponseSurface = {
   keepAliveComments: true,
 
   completionBody(served: ServedResponse, completion: CanonicalCompletion): AnthropicMessageBody {
-    const content: AnthropicResponseBlock[] = thinkingBlocks(completion.signedReasoning);
+    const calls = completion.toolCalls ?? [];
+    const signed = placeSignedReasoning(completion.signedReasoning, calls.map((call) => call.id));
+    const content: AnthropicResponseBlock[] = thinkingBlocks(signed.leading);
     // Reasoning nobody signed (another provider's) still shows, with the empty signature Anthropic clients tolerate.
-    if (content.length === 0 && completion.reasoning) content.push({ type: 'thinking', thinking: completion.reasoning, signature: '' });
+    if (thinkingBlocks(completion.signedReasoning).length === 0 && completion.reasoning) content.push({ type: 'thinking', thinking: completion.reasoning, signature: '' });
     if (completion.content) content.push({ type: 'text', text: completion.content });
-    for (const call of completion.toolCalls ?? []) {
+    for (const call of calls) {
+      content.push(...thinkingBlocks(signed.before(call.id)));
       content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolArgumentsOrEmpty(call.function.arguments) });
     }
     return {
