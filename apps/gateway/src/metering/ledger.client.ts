@@ -161,7 +161,8 @@ export class LedgerClient implements OnApplicationShutdown {
         if (attempt < ABANDONED_RELEASE_ATTEMPTS) await sleep(ABANDONED_RELEASE_BACKOFF_MS * 2 ** (attempt - 1));
       }
     }
-    this.logger.warn({ holdId }, 'abandoned hold not released after retries; it is left to expire');
+    // at shutdown the loop stops early on purpose: the hold expires like any other the process could not release
+    this.logger.warn({ holdId, shuttingDown: this.closed }, this.closed ? 'abandoned hold left to expire: the gateway is shutting down' : 'abandoned hold not released after retries; it is left to expire');
   }
 
   async balance(workspaceId: string): Promise<WorkspaceBalance> {
