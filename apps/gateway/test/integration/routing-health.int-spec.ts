@@ -110,13 +110,16 @@ describe('routing health: fallbacks, breakers and the router snapshot (separate 
     local.setScenario('503');
     groq.setScenario('hang');
     together.setScenario('429');
-    const plain = await chat();
+    // The order pinned: the first failures may already have reached the router's snapshot (health observed as
+    // completions are published) when the second request is routed, and health alone would then reorder it.
+    const pinned = { provider: { order: ['local', 'groq', 'together', 'fireworks'] } };
+    const plain = await chat({ body: pinned });
     expect(plain.status).toBe(200);
     expect(plain.provider).toBe('fireworks');
     expect(plain.reached).toEqual(['local', 'groq', 'together', 'fireworks']);
     expect(plain.elapsedMs).toBeGreaterThanOrEqual(1_000); // groq's timeout
 
-    const streamed = await chat({ stream: true });
+    const streamed = await chat({ stream: true, body: pinned });
     expect(streamed.status).toBe(200);
     expect(streamed.provider).toBe('fireworks');
     expect(streamed.text).toContain('data: [DONE]');
