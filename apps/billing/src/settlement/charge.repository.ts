@@ -20,11 +20,11 @@ export class ChargeRepository {
 
   /**
    * Inserts the charges of many requests in one transaction, one multi-row statement per table, skipping requests
-   * already charged; returns the request ids this call charged. Log and content rows are written only for those:
-   * a log row never exists without its charge, nor a charge (written here) without its log.
+   * already charged; returns the records this call charged, each request once. Log and content rows are written
+   * only for those: a log row never exists without its charge, nor a charge (written here) without its log.
    */
-  async recordManyIfAbsent(records: readonly ChargeRecord[]): Promise<Set<string>> {
-    if (records.length === 0) return new Set();
+  async recordManyIfAbsent(records: readonly ChargeRecord[]): Promise<ChargeRecord[]> {
+    if (records.length === 0) return [];
     return this.dataSource.transaction(async (manager) => {
       const result = await manager
         .createQueryBuilder()
@@ -41,11 +41,11 @@ export class ChargeRepository {
       // The same request twice in one batch (published again under another message id) gets one charge: one log row.
       const written = new Map<string, ChargeRecord>();
       for (const record of records) if (inserted.has(record.charge.requestId) && !written.has(record.charge.requestId)) written.set(record.charge.requestId, record);
-      const logs = [...written.values()].map((r) => r.log);
-      const contents = [...written.values()].flatMap((r) => (r.content ? [r.content] : []));
-      if (logs.length > 0) await manager.createQueryBuilder().insert().into(RequestLogEntity).values(logs).updateEntity(false).execute();
+      const charged = [...written.values()];
+      const contents = charged.flatMap((r) => (r.content ? [r.content] : []));
+      if (charged.length > 0) await manager.createQueryBuilder().insert().into(RequestLogEntity).values(charged.map((r) => r.log)).updateEntity(false).execute();
       if (contents.length > 0) await manager.createQueryBuilder().insert().into(RequestContentEntity).values(contents).updateEntity(false).execute();
-      return inserted;
+      return charged;
     });
   }
 }

@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { type EventPayload, GatewayRequestCompleted, GatewayRequestsCompleted } from '@switchyard/contracts';
-import { AppError } from '@switchyard/errors';
-import { JetStreamClient } from '@switchyard/nats';
+import { isPermanentFailure, JetStreamClient } from '@switchyard/nats';
 import { BILLING_ENV, type BillingEnv } from '../config/billing.env';
 import { SettlementBatcher } from './settlement.batcher';
 import { COMPLETION_BATCHES_IN_FLIGHT } from './settlement-capacity';
@@ -42,6 +41,6 @@ export class RequestCompletedConsumer implements OnApplicationBootstrap {
     const results = await Promise.allSettled(message.events.map((event) => this.batcher.submit(event)));
     const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
     if (errors.length === 0) return;
-    throw errors.find((error) => !(error instanceof AppError) || error.retryable || error.code === 'internal' || error.code === 'service_unavailable') ?? errors[0];
+    throw errors.find((error) => !isPermanentFailure(error)) ?? errors[0];
   }
 }

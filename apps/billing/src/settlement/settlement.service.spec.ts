@@ -1,6 +1,7 @@
 import { GatewayRequestCompleted } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { type EndpointPrice, PriceTable } from '@switchyard/pricing';
+import { completedEvent } from '../../test/integration/support/completed-event';
 import { SettlementPolicy } from '../costing/settlement.policy';
 import type { BillingMetrics } from './billing.metrics';
 import type { ChargeRecord, ChargeRepository } from './charge.repository';
@@ -26,31 +27,12 @@ const demoEcho: EndpointPrice = {
 const policy = new SettlementPolicy(new PriceTable([demoEcho]), { markupBasisPoints: 0, webSearchFeeMicros: 5_000n });
 
 const completed = (n: number, overrides: Partial<CompletedRequest> = {}): PendingSettlement => ({
-  request: GatewayRequestCompleted.payload.parse({
-    requestId: `req_${n}`,
-    holdId: `hold_${n}`,
-    workspaceId: '2b1f8f5e-7f55-4a43-9f1b-0c3f2f3a6d11',
-    apiKeyId: 'key_test',
-    requestedModel: 'demo/echo',
-    modelId: 'demo/echo',
-    providerId: 'demo',
-    surface: 'openai',
-    streamed: false,
-    outcome: 'succeeded',
-    usage: { promptTokens: 1_000, completionTokens: 500, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
-    webSearchRequests: 0,
-    errorCode: null,
-    attempts: [],
-    startedAt: '2026-01-01T00:00:00.000Z',
-    completedAt: '2026-01-01T00:00:01.000Z',
-    latencyMs: 120,
-    ttftMs: 40,
-    endUserId: null,
-    ...overrides,
-  }),
+  request: GatewayRequestCompleted.payload.parse(
+    completedEvent({ requestId: `req_${n}`, holdId: `hold_${n}`, workspaceId: '2b1f8f5e-7f55-4a43-9f1b-0c3f2f3a6d11', ...overrides }),
+  ),
 });
 
-function setup(options: { failHold?: string; insert?: (records: readonly ChargeRecord[]) => Promise<Set<string>> } = {}) {
+function setup(options: { failHold?: string; insert?: (records: readonly ChargeRecord[]) => Promise<ChargeRecord[]> } = {}) {
   const ledger: Pick<LedgerHoldsClient, 'capture' | 'release'> = {
     capture: jest.fn(async (holdId: string) => {
       if (holdId === options.failHold) throw new AppError('service_unavailable', 'ledger timeout');
@@ -59,7 +41,7 @@ function setup(options: { failHold?: string; insert?: (records: readonly ChargeR
     release: jest.fn(async () => 'voided' as const),
   };
   const charges: Pick<ChargeRepository, 'recordManyIfAbsent'> = {
-    recordManyIfAbsent: jest.fn(options.insert ?? (async (records: readonly ChargeRecord[]) => new Set(records.map((r) => r.charge.requestId)))),
+    recordManyIfAbsent: jest.fn(options.insert ?? (async (records: readonly ChargeRecord[]) => [...records])),
   };
   const metrics: Pick<BillingMetrics, 'recordCharge'> = { recordCharge: jest.fn() };
   const service = new SettlementService(policy, charges as ChargeRepository, ledger as LedgerHoldsClient, metrics as BillingMetrics);
@@ -117,7 +99,8 @@ describe('SettlementService.settleMany', () => {
   });
 
   it('counts only charges actually inserted, once per request (a redelivery, or the same request twice in a batch)', async () => {
-    const { service, metrics } = setup({ insert: async () => new Set(['req_2']) });
+    // the repository returns what it charged, each request once: req_1 was charged before, req_2 now
+    const { service, metrics } = setup({ insert: async (records) => records.filter((r) => r.charge.requestId === 'req_2').slice(0, 1) });
     expect(await service.settleMany([completed(1), completed(2), completed(2)])).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
     expect(metrics.recordCharge).toHaveBeenCalledTimes(1);
   });

@@ -54,16 +54,17 @@ export class SettlementService {
       }),
     );
     const records = resolved.filter((record): record is ChargeRecord => record !== undefined);
-    let inserted: Set<string>;
+    let charged: ChargeRecord[];
     try {
-      inserted = await this.charges.recordManyIfAbsent(records);
+      charged = await this.charges.recordManyIfAbsent(records);
     } catch (error) {
       resolved.forEach((record, index) => {
         if (record) outcomes[index] = { ok: false, error };
       });
       return outcomes;
     }
-    this.countCharges(records, inserted);
+    // counted once per charge row written, so redeliveries (and a request twice in one batch) count nothing more
+    for (const { charge } of charged) this.metrics.recordCharge(charge.settlement, charge.costMicros);
     return outcomes;
   }
 
@@ -117,15 +118,5 @@ export class SettlementService {
     };
     // The log row goes in the charge's transaction: usage, logs and generations never disagree with billing.
     return { charge, log: requestLogFromEvent(request), content: requestContentFromEvent(request) };
-  }
-
-  /** Counted once per charge row written, so redeliveries (and a request twice in one batch) count nothing more. */
-  private countCharges(records: readonly ChargeRecord[], inserted: ReadonlySet<string>): void {
-    const counted = new Set<string>();
-    for (const { charge } of records) {
-      if (!inserted.has(charge.requestId) || counted.has(charge.requestId)) continue;
-      counted.add(charge.requestId);
-      this.metrics.recordCharge(charge.settlement, charge.costMicros);
-    }
   }
 }

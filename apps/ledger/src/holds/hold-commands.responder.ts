@@ -3,7 +3,7 @@ import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opente
 import type { Msg, Subscription } from '@nats-io/nats-core';
 import { HOLD_COMMAND_CONTRACTS, HOLD_COMMANDS_MAX_PER_MESSAGE, HOLD_COMMANDS_SUBJECT, isHoldCommandOp, type ReplyEnvelope } from '@switchyard/contracts';
 import { AppError, toAppError, toReplyError } from '@switchyard/errors';
-import { extractTraceContext, NATS_CONNECTION_OPTIONS, type NatsConnectionOptions, SharedNatsConnection } from '@switchyard/nats';
+import { extractTraceContext, NATS_CONNECTION_OPTIONS, type NatsConnectionOptions, parseCommandRequest, SharedNatsConnection } from '@switchyard/nats';
 import { HoldsService } from './holds.service';
 
 const tracer = trace.getTracer('@switchyard/ledger');
@@ -96,20 +96,15 @@ export class HoldCommandsResponder implements OnApplicationBootstrap, OnModuleDe
   private dispatch(item: unknown): Promise<unknown> {
     const op = (item as { op?: unknown } | null)?.op;
     if (!isHoldCommandOp(op)) throw new AppError('invalid_request', `${HOLD_COMMANDS_SUBJECT}: op must be create, capture or release`);
-    const contract = HOLD_COMMAND_CONTRACTS[op];
-    const parsed = contract.request.safeParse((item as { payload?: unknown }).payload);
-    if (!parsed.success) {
-      // the same message the Nest handlers' ContractPipe gives
-      const issue = parsed.error.issues[0];
-      throw new AppError('invalid_request', `${contract.subject}: ${issue?.path.join('.') || 'payload'} ${issue?.message ?? 'is invalid'}`);
-    }
+    // validated as the Nest handlers' pipe does, with the same error
+    const payload = (item as { payload?: unknown }).payload;
     switch (op) {
       case 'create':
-        return this.holds.create(parsed.data as Parameters<HoldsService['create']>[0]);
+        return this.holds.create(parseCommandRequest(HOLD_COMMAND_CONTRACTS.create, payload));
       case 'capture':
-        return this.holds.capture(parsed.data as Parameters<HoldsService['capture']>[0]);
+        return this.holds.capture(parseCommandRequest(HOLD_COMMAND_CONTRACTS.capture, payload));
       case 'release':
-        return this.holds.release(parsed.data as Parameters<HoldsService['release']>[0]);
+        return this.holds.release(parseCommandRequest(HOLD_COMMAND_CONTRACTS.release, payload));
     }
   }
 }

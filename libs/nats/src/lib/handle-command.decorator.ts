@@ -6,6 +6,7 @@ import type { CommandContract, ReplyEnvelope } from '@switchyard/contracts';
 import { AppError, toAppError, toReplyError } from '@switchyard/errors';
 import { Logger } from '@nestjs/common';
 import { catchError, map, Observable, of } from 'rxjs';
+import { parseCommandRequest } from './command-request';
 import { extractTraceContext } from './trace-context';
 
 const tracer = trace.getTracer('@switchyard/nats');
@@ -17,14 +18,10 @@ class ContractPipe implements PipeTransform {
   transform(value: unknown, metadata: { type: unknown }): unknown {
     // Nest hands pipes the payload as type 3, mapped to 'body' by its PipesConsumer; only the payload is validated.
     if (metadata.type !== RpcParamtype.PAYLOAD && metadata.type !== 'body' && metadata.type !== 'payload') return value;
-    const parsed = this.contract.request.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new AppError('invalid_request', `${this.contract.subject}: ${issue?.path.join('.') || 'payload'} ${issue?.message ?? 'is invalid'}`);
-    }
-    return parsed.data;
+    return parseCommandRequest(this.contract, value);
   }
 }
+
 
 /** Runs the handler inside the caller's trace, and turns results and errors into a reply envelope. */
 @Injectable()

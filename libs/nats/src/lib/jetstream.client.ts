@@ -41,6 +41,14 @@ const DEAD_LETTER_STREAM: StreamDefinition = {
 
 const tracer = trace.getTracer('@switchyard/nats');
 
+/**
+ * A handler's error that no redelivery can fix (a coded, non-retryable AppError): the event is dead-lettered at once.
+ * Anything else (an internal error, an unavailable dependency, an unknown throw) is retried with backoff.
+ */
+export function isPermanentFailure(error: unknown): boolean {
+  return error instanceof AppError && !error.retryable && error.code !== 'internal' && error.code !== 'service_unavailable';
+}
+
 export interface ConsumerLag {
   stream: string;
   consumer: string;
@@ -249,8 +257,7 @@ export class JetStreamClient implements OnApplicationShutdown {
       message.ack();
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR });
-      const permanent = error instanceof AppError && !error.retryable && error.code !== 'internal' && error.code !== 'service_unavailable';
-      if (permanent || deliveryCount >= options.maxDeliveries) {
+      if (isPermanentFailure(error) || deliveryCount >= options.maxDeliveries) {
         this.logger.error({ err: error, subject: event.subject, deliveryCount }, 'event dead-lettered');
         await this.deadLetter(event, message, String((error as Error).message));
         return;

@@ -1,13 +1,25 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { context as otelContext, type Context, type Link, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { headers as natsHeaders, RequestError, TimeoutError } from '@nats-io/nats-core';
-import type { CommandRequestInput, CommandResponse, LedgerHoldCapture, LedgerHoldCreate, LedgerHoldRelease, ReplyEnvelope } from '@switchyard/contracts';
+import {
+  type CommandRequestInput,
+  type CommandResponse,
+  HOLD_COMMAND_CONTRACTS,
+  HOLD_COMMANDS_MAX_PER_MESSAGE,
+  HOLD_COMMANDS_SUBJECT,
+  type HoldCommandItem,
+  type HoldCommandOp,
+  type HoldCommandsReply,
+  type LedgerHoldCapture,
+  type LedgerHoldCreate,
+  type LedgerHoldRelease,
+  type ReplyEnvelope,
+} from '@switchyard/contracts';
 import { AppError, fromReplyError } from '@switchyard/errors';
 import { NATS_CONNECTION_OPTIONS, type NatsConnectionOptions } from '../nats.options';
 import type { RequestOptions } from '../nats-bus';
 import { SharedNatsConnection } from '../shared-nats-connection';
 import { injectTraceHeaders } from '../trace-context';
-import { HOLD_COMMAND_CONTRACTS, HOLD_COMMANDS_MAX_PER_MESSAGE, HOLD_COMMANDS_SUBJECT, type HoldCommandItem, type HoldCommandOp, type HoldCommandsReply } from '@switchyard/contracts';
 
 export interface HoldCommandsClientOptions {
   /** Commands per NATS message (the ledger refuses more than HOLD_COMMANDS_MAX_PER_MESSAGE). */
