@@ -38,6 +38,7 @@ const { values: opt } = parseArgs({
     'profile-seconds': { type: 'string', default: '10' },
     'stack-cpu': { type: 'string', default: 'c1-json,c1-sse' },
     'stack-cpu-seconds': { type: 'string', default: '8' },
+    'stack-env': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -59,12 +60,16 @@ if (opt.help) {
   --keep-stack           leave the stack running afterwards (stop: node scripts/dev-stack.mjs down)
   --profile              instead of compare: time each stage of the request path (bench/lib/stage-timer.cjs)
                          over the first scenario against the mock; --cpu-prof adds V8 CPU profiles
+  --stack-env NAME=VALUE one setting for every service of the stack (repeatable), e.g. RATE_LIMIT_DEFAULT_RPM=0
 env: BENCH_KIT (default ../shared/bench), PORT (gateway port, default 8080), LOG_LEVEL (passed to the stack)`);
   process.exit(0);
 }
 
 const ROOT = path.resolve(opt.root);
 const KIT = path.resolve(REPO, process.env.BENCH_KIT ?? '../shared/bench');
+// Checked before the stack starts: a typo must not leave a started stack behind (`--stack-cpu ''` turns it off).
+const STACK_CPU_SCENARIOS = opt['stack-cpu'].split(',').map((s) => s.trim()).filter(Boolean);
+for (const name of STACK_CPU_SCENARIOS) if (!/^(c|r)(\d+)-(json|sse)$/.test(name)) fail(`bad --stack-cpu scenario ${name} (e.g. c1-json,c64-sse, or '' for none)`);
 const GATEWAY_PORT = Number(process.env.PORT ?? 8080);
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const RESULTS = path.join(HERE, 'results');
@@ -91,13 +96,17 @@ const { pids, dev, apiKey, balance, down: stackDown } = await startBenchStack({
   source: opt.source,
   creditMicros: opt['credit-micros'],
   keepStack: opt['keep-stack'],
-  env: opt.profile
+  env: {
+    // experiments: --stack-env NAME=VALUE (repeatable) overrides one service setting for the whole run
+    ...Object.fromEntries(opt['stack-env'].map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
+    ...(opt.profile
     ? {
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} -r ${path.join(HERE, 'lib', 'stage-timer.cjs')}`.trim(),
         STAGE_TIMER_DIR: profileDir,
         STAGE_TIMER_CPU: opt['cpu-prof'] ? '1' : '0',
       }
-    : {},
+    : {}),
+  },
 });
 
 // ------------------------------------------------------------------------------------------ measure
@@ -121,7 +130,7 @@ if (!opt.profile) {
   ];
   code = await run(process.execPath, args, { cwd: KIT, tee: path.join(RESULTS, `compare-${stamp}.txt`) });
   console.log(`gateway-ttfb: table also in bench/results/compare-${stamp}.txt, per-round JSON in ${path.relative(REPO, out)}`);
-  if (code === 0 && opt['stack-cpu']) await stackCpu(opt['stack-cpu'].split(',').map((s) => s.trim()).filter(Boolean));
+  if (code === 0 && STACK_CPU_SCENARIOS.length > 0) await stackCpu(STACK_CPU_SCENARIOS);
 } else {
   // Stage timings: mock + the kit's load generator on the first scenario; SIGWINCH brackets the measured run.
   const scenario = /^(c|r)(\d+)-(json|sse)$/.exec(opt.scenarios.split(',')[0].trim());

@@ -34,6 +34,8 @@ const STAGES = {
   UpstreamHttpClient: ['post'],
   ChatCompletionsService: ['handle'],
   CompletionPipeline: ['handle'],
+  CompletionPublisher: ['publishBeforeAnswer'],
+  GuardrailCounters: ['admit'],
   ZodBodyPipe: ['transform'],
   StreamSlotsStore: ['acquire'],
   GuardrailsService: ['policiesFor', 'admit', 'reserveBudget'],

@@ -30,6 +30,7 @@ import { WorkspacesRepository } from './management/workspaces.repository';
 import { CompletionPipeline } from './completion/completion-pipeline.service';
 import { RouteCandidatesService } from './completion/route-candidates.service';
 import { CompletionPublisher } from './metering/completion.publisher';
+import { AttemptHealthReporter } from './completion/attempt-health.reporter';
 import { GatewayMetricsModule } from './metering/gateway.metrics';
 import { HoldPool } from './metering/hold-pool';
 import { LedgerClient } from './metering/ledger.client';
@@ -109,6 +110,7 @@ export class AppModule {
         LedgerClient,
         HoldPool,
         CompletionPublisher,
+        AttemptHealthReporter,
         RouteCandidatesService,
         CompletionPipeline,
         EmbeddingsService,

@@ -16,3 +16,4 @@ export * from './lib/billing/request-log.schema';
 export * from './lib/billing/billing-queries';
 export * from './lib/chain/chain-deposits';
 export * from './lib/gateway/api-key-invalidated.message';
+export * from './lib/gateway/attempts-observed.message';

@@ -13,6 +13,7 @@ import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { CompletionPublisher, type RequestCompletedPayload } from '../metering/completion.publisher';
 import { type HoldExtras, type HoldPlan, outputTokensCoveredByHold, planHold, requestedOutputTokens } from '../metering/hold-sizing';
 import { HoldPool } from '../metering/hold-pool';
+import { InFlightHandlers } from '../metering/in-flight-handlers';
 import { newRequestId } from '../metering/request-id';
 import type { PlacedHold } from '../metering/ledger.client';
 import { countPromptTokens, countTextTokens } from '../metering/token-counter';
@@ -128,10 +129,16 @@ export class CompletionPipeline {
     private readonly ssrfGuard: SsrfGuard,
     private readonly streamSlots: StreamSlotsStore,
     private readonly sessions: SessionAuthService,
+    private readonly inFlight: InFlightHandlers,
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {}
 
-  async handle(body: ChatRequest, surface: ResponseSurface, httpRequest: FastifyRequest, reply: FastifyReply, options: PipelineOptions = {}): Promise<void> {
+  /** Counted in flight until it settles: shutdown waits for its completion to be handed to the publisher. */
+  handle(body: ChatRequest, surface: ResponseSurface, httpRequest: FastifyRequest, reply: FastifyReply, options: PipelineOptions = {}): Promise<void> {
+    return this.inFlight.track(() => this.serve(body, surface, httpRequest, reply, options));
+  }
+
+  private async serve(body: ChatRequest, surface: ResponseSurface, httpRequest: FastifyRequest, reply: FastifyReply, options: PipelineOptions): Promise<void> {
     const requestId = newRequestId();
     const startedAt = new Date();
     reply.header('x-request-id', requestId).header('x-switchyard-request-id', requestId).header('X-Generation-Id', requestId);

@@ -69,6 +69,8 @@ export const GatewayEnvSchema = BaseEnvSchema.extend({
   GEMINI_BASE_URL: z.string().url().default('https://generativelanguage.googleapis.com'),
   UPSTREAM_TIMEOUT_MS: ms(1_000, 900_000, 120_000),
   STREAM_KEEPALIVE_MS: ms(100, 120_000, 15_000),
+  /** How often the provider attempts gathered since the last report go to the routers (their endpoint health). */
+  GATEWAY_HEALTH_REPORT_MS: ms(10, 10_000, 250),
   /** Search API for `plugins: [{id: "web"}]` and `:online` models; unset → such requests are refused. */
   WEB_SEARCH_URL: z.string().url().optional(),
   WEB_SEARCH_STYLE: z.enum(['searxng', 'brave']).default('searxng'),

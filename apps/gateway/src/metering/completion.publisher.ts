@@ -3,6 +3,7 @@ import { COMPLETIONS_PER_MESSAGE_MAX, type EventPayload, GatewayRequestCompleted
 import { JetStreamClient } from '@switchyard/nats';
 import { GatewayMetrics } from './gateway.metrics';
 import { InFlightHandlers } from './in-flight-handlers';
+import { AttemptHealthReporter } from '../completion/attempt-health.reporter';
 
 export type RequestCompletedPayload = EventPayload<typeof GatewayRequestCompleted>;
 
@@ -40,6 +41,7 @@ export class CompletionPublisher implements OnApplicationShutdown {
     private readonly jetStream: JetStreamClient,
     private readonly metrics: GatewayMetrics,
     private readonly handlers: InFlightHandlers,
+    private readonly healthReports: AttemptHealthReporter,
   ) {}
 
   publishInBackground(payload: RequestCompletedPayload): void {
@@ -62,6 +64,7 @@ export class CompletionPublisher implements OnApplicationShutdown {
   /** Queues the completion for this loop turn's message; resolves when it was acked or given up (never rejects). */
   private track(payload: RequestCompletedPayload): Promise<void> {
     this.metrics.completed(payload);
+    this.healthReports.record(payload);
     if (this.queuedCompletions >= PENDING_MAX) {
       this.logger.error({ requestId: payload.requestId }, 'completion publish queue full; the hold will expire and be reconciled');
       return Promise.resolve();

@@ -1,10 +1,10 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
-import { APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core';
+import { HttpAdapterHost } from '@nestjs/core';
 import { METRICS_REGISTRY } from '@switchyard/nest-common';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RequestCompletedPayload } from './completion.publisher';
-import { InFlightHandlers, InFlightHandlersInterceptor } from './in-flight-handlers';
+import { InFlightHandlers } from './in-flight-handlers';
 
 /** Ops endpoints are not traffic: they neither count as in flight nor in the request rate. */
 export const GATEWAY_METRICS_OPTIONS = Symbol('GATEWAY_METRICS_OPTIONS');
@@ -108,7 +108,7 @@ export class GatewayMetricsModule {
     return {
       module: GatewayMetricsModule,
       global: true,
-      providers: [{ provide: GATEWAY_METRICS_OPTIONS, useValue: options }, GatewayMetrics, InFlightHandlers, { provide: APP_INTERCEPTOR, useClass: InFlightHandlersInterceptor }],
+      providers: [{ provide: GATEWAY_METRICS_OPTIONS, useValue: options }, GatewayMetrics, InFlightHandlers],
       exports: [GatewayMetrics, InFlightHandlers],
     };
   }

@@ -1,17 +1,15 @@
-import { lastValueFrom, Subject, throwError } from 'rxjs';
-import { InFlightHandlers, InFlightHandlersInterceptor } from './in-flight-handlers';
+import { InFlightHandlers } from './in-flight-handlers';
 
 describe('InFlightHandlers', () => {
-  it('counts a handler from its call until its observable completes or errors', async () => {
+  it('counts tracked work from its call until it resolves or rejects', async () => {
     const handlers = new InFlightHandlers();
-    const interceptor = new InFlightHandlersInterceptor(handlers);
-    const running = new Subject<string>();
-    const done = lastValueFrom(interceptor.intercept(undefined as never, { handle: () => running }));
-    const failed = lastValueFrom(interceptor.intercept(undefined as never, { handle: () => throwError(() => new Error('boom')) })).catch((e: Error) => e.message);
+    let answer!: (value: string) => void;
+    const done = handlers.track(() => new Promise<string>((resolve) => (answer = resolve)));
+    const failed = handlers.track(() => Promise.reject(new Error('boom'))).catch((e: Error) => e.message);
+    expect(handlers.size).toBe(2);
     expect(await failed).toBe('boom');
     expect(handlers.size).toBe(1);
-    running.next('answer');
-    running.complete();
+    answer('answer');
     expect(await done).toBe('answer');
     expect(handlers.size).toBe(0);
   });

@@ -1,5 +1,4 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
-import { finalize, type Observable } from 'rxjs';
+import { Injectable } from '@nestjs/common';
 
 /**
  * Route handlers still running. Different from open connections: when the drain deadline cuts a stream, its socket
@@ -13,6 +12,20 @@ export class InFlightHandlers {
 
   get size(): number {
     return this.count;
+  }
+
+  /**
+   * Counts `work` until it settles. The handlers that publish completions (the completion pipeline, embeddings,
+   * native pass-through) run inside it; a global Nest interceptor did this for every route at a cost per request
+   * (rxjs, async-resource binding) that showed in the gateway's CPU profile.
+   */
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.begin();
+    try {
+      return await work();
+    } finally {
+      this.end();
+    }
   }
 
   begin(): void {
@@ -39,28 +52,6 @@ export class InFlightHandlers {
     } finally {
       clearTimeout(timer);
       this.waiters.delete(wake);
-    }
-  }
-}
-
-/** Global interceptor: counts every HTTP handler from its call to its settlement (success, error or abort). */
-@Injectable()
-export class InFlightHandlersInterceptor implements NestInterceptor {
-  constructor(private readonly handlers: InFlightHandlers) {}
-
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    this.handlers.begin();
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      this.handlers.end();
-    };
-    try {
-      return next.handle().pipe(finalize(end));
-    } catch (error) {
-      end();
-      throw error;
     }
   }
 }

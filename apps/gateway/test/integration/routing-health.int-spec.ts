@@ -47,6 +47,8 @@ describe('routing health: fallbacks, breakers and the router snapshot (separate 
         ROUTER_BREAKER_FAILURES: '2',
         ROUTER_BREAKER_COOLDOWN_MS: String(BREAKER_COOLDOWN_MS),
         ROUTER_SNAPSHOT_INTERVAL_MS: '100',
+        // health reaches the router as fast as the snapshot leaves it, so each request sees the ones before it
+        GATEWAY_HEALTH_REPORT_MS: '50',
       },
       workspace: { name: 'routing-health', creditMicros: 20_000_000n },
     });

@@ -1,25 +1,45 @@
-import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { GatewayRequestCompleted, GatewayRequestsCompleted } from '@switchyard/contracts';
-import { JetStreamClient } from '@switchyard/nats';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Subscription } from '@nats-io/nats-core';
+import { AttemptsObservedSchema, GATEWAY_ATTEMPTS_OBSERVED_SUBJECT } from '@switchyard/contracts';
+import { NATS_CONNECTION_OPTIONS, type NatsConnectionOptions, SharedNatsConnection } from '@switchyard/nats';
 import { HealthTracker } from './health-tracker';
 
 /**
- * Feeds the endpoints' health from every completion (`gateway.request.completed`, `gateway.requests.completed`), observed (not consumed): each router replica
- * sees every request, and health is a view of the last minutes, so replaying a backlog after a restart would only
- * record stale outcomes as fresh. A durable consumer cost a pull, a delivery and an ack per request.
+ * Feeds the endpoints' health from the attempts the gateways report (`gateway.attempts.observed`, core NATS, a few
+ * messages a second per gateway): every router replica hears every report, and health is a view of the last minutes,
+ * so nothing is replayed after a restart. Observing each completion instead woke every router once per request.
  */
 @Injectable()
-export class AttemptHealthObserver implements OnApplicationBootstrap {
+export class AttemptHealthObserver implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AttemptHealthObserver.name);
+  private subscription?: Subscription;
+
   constructor(
-    private readonly jetStream: JetStreamClient,
+    private readonly nats: SharedNatsConnection,
+    @Inject(NATS_CONNECTION_OPTIONS) private readonly options: NatsConnectionOptions,
     private readonly health: HealthTracker,
-  ) {}
+  ) {
+    this.nats.retain();
+  }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jetStream.observe(GatewayRequestCompleted, (event) => this.health.recordCompleted(event, Date.now()));
-    await this.jetStream.observe(GatewayRequestsCompleted, ({ events }) => {
-      const nowMs = Date.now();
-      for (const event of events) this.health.recordCompleted(event, nowMs);
+    const connection = await this.nats.get();
+    this.subscription = connection.subscribe(`${this.options.subjectPrefix}${GATEWAY_ATTEMPTS_OBSERVED_SUBJECT}`, {
+      callback: (error, message) => {
+        if (error) return;
+        try {
+          const parsed = AttemptsObservedSchema.safeParse(message.json());
+          if (parsed.success) this.health.recordAttempts(parsed.data.attempts, Date.now());
+          else this.logger.warn({ issues: parsed.error.issues.length }, 'attempt health report dropped: not a valid report');
+        } catch (handlerError) {
+          this.logger.warn({ err: handlerError }, 'attempt health report not counted');
+        }
+      },
     });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.subscription?.unsubscribe();
+    await this.nats.release();
   }
 }

@@ -1,13 +1,11 @@
-import type { EventPayload, GatewayRequestCompleted } from '@switchyard/contracts';
+import type { ObservedAttempt } from '@switchyard/contracts';
 import { HealthTracker } from './health-tracker';
 
-type Completed = EventPayload<typeof GatewayRequestCompleted>;
-type Attempt = Completed['attempts'][number];
+type Attempt = Omit<ObservedAttempt, 'completedAt'>;
 
 const NOW_MS = Date.parse('2025-06-01T12:00:00Z');
-let counter = 0;
-const completed = (attempts: Attempt[], atMs = NOW_MS, requestId = `gen-${++counter}`): Completed =>
-  ({ requestId, completedAt: new Date(atMs).toISOString(), attempts }) as unknown as Completed;
+/** The attempts of one completed request, as a gateway reports them. */
+const completed = (attempts: Attempt[], atMs = NOW_MS): ObservedAttempt[] => attempts.map((attempt) => ({ ...attempt, completedAt: new Date(atMs).toISOString() }));
 const ok = (providerId: string, latencyMs: number, ttftMs?: number): Attempt => ({ providerId, modelId: 'acme/chat', outcome: 'succeeded', latencyMs, ttftMs });
 const failed = (providerId: string, errorCode: string, httpStatus?: number): Attempt => ({ providerId, modelId: 'acme/chat', outcome: 'failed', errorCode, httpStatus, latencyMs: 5 });
 
@@ -16,8 +14,8 @@ const tracker = (samplesMax = 200) => new HealthTracker({ windowMs: 60_000, samp
 describe('HealthTracker', () => {
   it('keeps latency and TTFT percentiles and the success rate per endpoint; TTFT of a non-streamed answer is its latency', () => {
     const health = tracker();
-    for (let i = 1; i <= 100; i++) health.recordCompleted(completed([ok('alpha', i * 10, i % 2 ? i : undefined)]), NOW_MS);
-    health.recordCompleted(completed([failed('alpha', 'upstream_error', 503), ok('beta', 40)]), NOW_MS);
+    for (let i = 1; i <= 100; i++) health.recordAttempts(completed([ok('alpha', i * 10, i % 2 ? i : undefined)]), NOW_MS);
+    health.recordAttempts(completed([failed('alpha', 'upstream_error', 503), ok('beta', 40)]), NOW_MS);
     const alpha = health.view('alpha', 'acme/chat', NOW_MS);
     expect(alpha).toMatchObject({ samples: 101, successes: 100, failures: 1, latencyMs: { p50: 500, p75: 750, p90: 900, p99: 990 } });
     expect(alpha?.successRate).toBeCloseTo(100 / 101);
@@ -28,44 +26,43 @@ describe('HealthTracker', () => {
 
   it('keeps at most samplesMax recent samples per endpoint (a ring: the oldest goes)', () => {
     const health = tracker(16);
-    for (let i = 1; i <= 20; i++) health.recordCompleted(completed([ok('alpha', i)]), NOW_MS);
+    for (let i = 1; i <= 20; i++) health.recordAttempts(completed([ok('alpha', i)]), NOW_MS);
     expect(health.view('alpha', 'acme/chat', NOW_MS)).toMatchObject({ samples: 16, latencyMs: { p50: 12, p99: 20 } });
   });
 
   it('counts only failures the endpoint owns (429/5xx/timeouts), never 4xx, unaffordable requests or client aborts', () => {
     const health = tracker();
-    health.recordCompleted(
+    health.recordAttempts(
       completed([failed('alpha', 'invalid_request', 400), failed('alpha', 'insufficient_balance'), { ...ok('alpha', 10), outcome: 'aborted' }, failed('alpha', 'context_length_exceeded', 400)]),
       NOW_MS,
     );
     expect(health.view('alpha', 'acme/chat', NOW_MS)).toBeUndefined();
-    health.recordCompleted(completed([failed('alpha', 'upstream_rate_limited', 429), failed('alpha', 'upstream_timeout')]), NOW_MS);
+    health.recordAttempts(completed([failed('alpha', 'upstream_rate_limited', 429), failed('alpha', 'upstream_timeout')]), NOW_MS);
     expect(health.view('alpha', 'acme/chat', NOW_MS)).toMatchObject({ samples: 2, failures: 2, successRate: 0 });
   });
 
-  it('ignores a redelivered event and events older than the window (a replay), and reports each change', () => {
+  it('ignores attempts older than the window, and reports each change', () => {
     const health = tracker();
-    const event = completed([ok('alpha', 10)]);
-    expect(health.recordCompleted(event, NOW_MS)).toBe(true);
-    expect(health.recordCompleted(event, NOW_MS)).toBe(false);
-    expect(health.recordCompleted(completed([ok('alpha', 10)], NOW_MS - 61_000), NOW_MS)).toBe(false);
+    expect(health.recordAttempts(completed([ok('alpha', 10)]), NOW_MS)).toBe(true);
+    expect(health.recordAttempts([], NOW_MS)).toBe(false);
+    expect(health.recordAttempts(completed([ok('alpha', 10)], NOW_MS - 61_000), NOW_MS)).toBe(false);
     expect(health.view('alpha', 'acme/chat', NOW_MS)?.samples).toBe(1);
     expect(health.changeVersion).toBe(1);
   });
 
   it('opens the breaker after repeated failures, half-opens after the cooldown and closes on a success', () => {
     const health = tracker();
-    for (let i = 0; i < 3; i++) health.recordCompleted(completed([failed('alpha', 'upstream_error', 503), ok('beta', 20)], NOW_MS + i), NOW_MS + i);
+    for (let i = 0; i < 3; i++) health.recordAttempts(completed([failed('alpha', 'upstream_error', 503), ok('beta', 20)], NOW_MS + i), NOW_MS + i);
     expect(health.view('alpha', 'acme/chat', NOW_MS + 10)?.breaker).toEqual({ state: 'open', consecutiveFailures: 3, retryAtMs: NOW_MS + 2 + 5_000 });
     expect(health.view('alpha', 'acme/chat', NOW_MS + 5_002)?.breaker.state).toBe('half_open');
-    health.recordCompleted(completed([ok('alpha', 15)], NOW_MS + 5_100), NOW_MS + 5_100);
+    health.recordAttempts(completed([ok('alpha', 15)], NOW_MS + 5_100), NOW_MS + 5_100);
     expect(health.view('alpha', 'acme/chat', NOW_MS + 5_100)?.breaker).toEqual({ state: 'closed', consecutiveFailures: 0, retryAtMs: null });
     expect(health.view('beta', 'acme/chat', NOW_MS + 5_100)?.breaker.state).toBe('closed');
   });
 
   it('a restarted router restores the open breakers of the last snapshot', () => {
     const before = tracker();
-    for (let i = 0; i < 3; i++) before.recordCompleted(completed([failed('alpha', 'upstream_error', 503)]), NOW_MS);
+    for (let i = 0; i < 3; i++) before.recordAttempts(completed([failed('alpha', 'upstream_error', 503)]), NOW_MS);
     const published = before.view('alpha', 'acme/chat', NOW_MS);
     const after = tracker();
     after.restoreOpenBreakers(published ? [published] : [], NOW_MS + 100);

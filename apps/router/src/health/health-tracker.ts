@@ -1,14 +1,10 @@
-import type { EndpointHealth, EventPayload, GatewayRequestCompleted } from '@switchyard/contracts';
+import type { EndpointHealth, ObservedAttempt } from '@switchyard/contracts';
 import { EndpointHealthWindow, type EndpointHealthOptions, type HealthSample } from './endpoint-health';
 
-type RequestCompleted = EventPayload<typeof GatewayRequestCompleted>;
-type Attempt = RequestCompleted['attempts'][number];
+type Attempt = Omit<ObservedAttempt, 'completedAt'>;
 
 /** Failures that say the endpoint is unwell (what the gateway falls over on); a 400 or an unaffordable request says nothing. */
 const ENDPOINT_FAULT_CODES: ReadonlySet<string> = new Set(['upstream_rate_limited', 'upstream_error', 'upstream_timeout', 'service_unavailable']);
-
-/** Request ids already counted, so a redelivered event is not counted twice (bounded; oldest forgotten first). */
-const SEEN_REQUESTS_MAX = 50_000;
 
 /** The health sample an attempt gives, or undefined when it says nothing about the endpoint (client abort, 4xx). */
 export function healthSample(attempt: Attempt, atMs: number): HealthSample | undefined {
@@ -19,22 +15,19 @@ export function healthSample(attempt: Attempt, atMs: number): HealthSample | und
   return undefined;
 }
 
-/** Health of every endpoint the gateways have tried, from their `gateway.request.completed` attempts. */
+/** Health of every endpoint the gateways have tried, from the attempts they report (`gateway.attempts.observed`). */
 export class HealthTracker {
   private readonly endpoints = new Map<string, EndpointHealthWindow>();
-  private readonly seen = new Set<string>();
   private version = 0;
 
   constructor(private readonly options: EndpointHealthOptions) {}
 
-  /** Counts a completed request's attempts; events older than the window (a replay) are skipped. Returns whether anything changed. */
-  recordCompleted(event: RequestCompleted, nowMs: number): boolean {
-    if (this.seen.has(event.requestId)) return false;
-    this.remember(event.requestId);
-    const atMs = Date.parse(event.completedAt);
-    if (!Number.isFinite(atMs) || atMs < nowMs - this.options.windowMs) return false;
+  /** Counts the attempts of a gateway's report; those older than the window are skipped. Returns whether anything changed. */
+  recordAttempts(attempts: readonly ObservedAttempt[], nowMs: number): boolean {
     let changed = false;
-    for (const attempt of event.attempts) {
+    for (const attempt of attempts) {
+      const atMs = Date.parse(attempt.completedAt);
+      if (!Number.isFinite(atMs) || atMs < nowMs - this.options.windowMs) continue;
       const sample = healthSample(attempt, Math.min(atMs, nowMs));
       if (!sample) continue;
       this.window(attempt.providerId, attempt.modelId).record(sample);
@@ -69,11 +62,6 @@ export class HealthTracker {
       this.endpoints.set(key, window);
     }
     return window;
-  }
-
-  private remember(requestId: string): void {
-    if (this.seen.size >= SEEN_REQUESTS_MAX) this.seen.delete(this.seen.values().next().value as string);
-    this.seen.add(requestId);
   }
 }
 

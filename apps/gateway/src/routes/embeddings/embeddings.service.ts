@@ -12,6 +12,7 @@ import { LedgerClient } from '../../metering/ledger.client';
 import { ProviderRegistry } from '../../providers/provider-registry';
 import { countEmbeddingTokens, embeddingTokensUpperBound } from './embeddings-tokens';
 import type { EmbeddingsRequestBody } from './embeddings.schema';
+import { InFlightHandlers } from '../../metering/in-flight-handlers';
 
 type Attempt = RequestCompletedPayload['attempts'][number];
 
@@ -44,10 +45,16 @@ export class EmbeddingsService {
     private readonly providers: ProviderRegistry,
     private readonly ledger: LedgerClient,
     private readonly publisher: CompletionPublisher,
+    private readonly inFlight: InFlightHandlers,
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {}
 
-  async handle(body: EmbeddingsRequestBody, httpRequest: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /** Counted in flight until it settles: shutdown waits for its completion to be handed to the publisher. */
+  handle(body: EmbeddingsRequestBody, httpRequest: FastifyRequest, reply: FastifyReply): Promise<void> {
+    return this.inFlight.track(() => this.embed(body, httpRequest, reply));
+  }
+
+  private async embed(body: EmbeddingsRequestBody, httpRequest: FastifyRequest, reply: FastifyReply): Promise<void> {
     const requestId = newRequestId();
     const startedAt = new Date();
     reply.header('x-request-id', requestId).header('x-switchyard-request-id', requestId).header('X-Generation-Id', requestId);

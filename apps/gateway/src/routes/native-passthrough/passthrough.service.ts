@@ -19,6 +19,7 @@ import { nativeText } from './native-text';
 import { mergeUsage, usageOf } from './native-usage';
 import { nativeModel, nativeOutputLimit, nativePrice, nativeStreamed, UNMETERED_METHODS } from './passthrough-metering';
 import { type PassthroughTarget, passthroughTargets, passthroughUrl } from './passthrough-targets';
+import { InFlightHandlers } from '../../metering/in-flight-handlers';
 
 type Method = 'GET' | 'HEAD' | 'DELETE' | 'POST' | 'PUT' | 'PATCH';
 const METHODS = new Set<string>(['GET', 'HEAD', 'DELETE', 'POST', 'PUT', 'PATCH']);
@@ -67,12 +68,18 @@ export class PassthroughService {
     private readonly http: UpstreamHttpClient,
     private readonly publisher: CompletionPublisher,
     private readonly streamSlots: StreamSlotsStore,
+    private readonly inFlight: InFlightHandlers,
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {
     this.targets = passthroughTargets(env);
   }
 
-  async forward(providerId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /** Counted in flight until it settles: shutdown waits for its completion to be handed to the publisher. */
+  forward(providerId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    return this.inFlight.track(() => this.forwardCounted(providerId, request, reply));
+  }
+
+  private async forwardCounted(providerId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const key = await this.auth.authenticate(request);
     const target = this.targets.get(providerId);
     if (!target) throw new AppError('not_found', `No enabled provider '${providerId.slice(0, 64)}' for native pass-through.`);
