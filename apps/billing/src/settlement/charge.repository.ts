@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { unnestInsert } from '@switchyard/database';
 import { DataSource } from 'typeorm';
 import { type NewRequestContent, RequestContentEntity } from '../request-content/request-content.entity';
 import { type NewRequestLog, RequestLogEntity } from '../request-log/request-log.entity';
@@ -19,32 +20,22 @@ export class ChargeRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Inserts the charges of many requests in one transaction, one multi-row statement per table, skipping requests
+   * Inserts the charges of many requests in one transaction, one statement per table (`unnestInsert`), skipping requests
    * already charged; returns the records this call charged, each request once. Log and content rows are written
    * only for those: a log row never exists without its charge, nor a charge (written here) without its log.
    */
   async recordManyIfAbsent(records: readonly ChargeRecord[]): Promise<ChargeRecord[]> {
     if (records.length === 0) return [];
     return this.dataSource.transaction(async (manager) => {
-      const result = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(ChargeEntity)
-        .values(records.map((r) => r.charge))
-        .orIgnore()
-        .returning(['requestId'])
-        // the returned ids are read here; merging them back into the (partly skipped) values would misalign
-        .updateEntity(false)
-        .execute();
-      const raw = Array.isArray(result.raw) ? (result.raw as Array<{ request_id: string }>) : [];
-      const inserted = new Set(raw.map((row) => row.request_id));
+      const raw = await unnestInsert(manager, ChargeEntity, records.map((r) => r.charge), { skipConflicts: true, returning: ['request_id'] });
+      const inserted = new Set(raw.map((row) => row.request_id as string));
       // The same request twice in one batch (published again under another message id) gets one charge: one log row.
       const written = new Map<string, ChargeRecord>();
       for (const record of records) if (inserted.has(record.charge.requestId) && !written.has(record.charge.requestId)) written.set(record.charge.requestId, record);
       const charged = [...written.values()];
       const contents = charged.flatMap((r) => (r.content ? [r.content] : []));
-      if (charged.length > 0) await manager.createQueryBuilder().insert().into(RequestLogEntity).values(charged.map((r) => r.log)).updateEntity(false).execute();
-      if (contents.length > 0) await manager.createQueryBuilder().insert().into(RequestContentEntity).values(contents).updateEntity(false).execute();
+      await unnestInsert(manager, RequestLogEntity, charged.map((r) => r.log));
+      await unnestInsert(manager, RequestContentEntity, contents);
       return charged;
     });
   }
