@@ -1,8 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Subscription } from '@nats-io/nats-core';
+import { SpanKind, trace } from '@opentelemetry/api';
 import { AttemptsObservedSchema, GATEWAY_ATTEMPTS_OBSERVED_SUBJECT } from '@switchyard/contracts';
-import { NATS_CONNECTION_OPTIONS, type NatsConnectionOptions, SharedNatsConnection } from '@switchyard/nats';
+import { extractTraceContext, NATS_CONNECTION_OPTIONS, type NatsConnectionOptions, SharedNatsConnection } from '@switchyard/nats';
 import { HealthTracker } from './health-tracker';
+
+const tracer = trace.getTracer('@switchyard/router');
 
 /**
  * Feeds the endpoints' health from the attempts the gateways report (`gateway.attempts.observed`, core NATS, a few
@@ -27,12 +30,19 @@ export class AttemptHealthObserver implements OnApplicationBootstrap, OnApplicat
     this.subscription = connection.subscribe(`${this.options.subjectPrefix}${GATEWAY_ATTEMPTS_OBSERVED_SUBJECT}`, {
       callback: (error, message) => {
         if (error) return;
+        // a child of the first reported request's trace (the gateway sends it in the headers)
+        const parent = extractTraceContext((key) => message.headers?.get(key) || undefined);
+        const span = tracer.startSpan(`${GATEWAY_ATTEMPTS_OBSERVED_SUBJECT} observe`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': GATEWAY_ATTEMPTS_OBSERVED_SUBJECT } }, parent);
         try {
           const parsed = AttemptsObservedSchema.safeParse(message.json());
-          if (parsed.success) this.health.recordAttempts(parsed.data.attempts, Date.now());
-          else this.logger.warn({ issues: parsed.error.issues.length }, 'attempt health report dropped: not a valid report');
+          if (parsed.success) {
+            span.setAttribute('messaging.batch.message_count', parsed.data.attempts.length);
+            this.health.recordAttempts(parsed.data.attempts, Date.now());
+          } else this.logger.warn({ issues: parsed.error.issues.length }, 'attempt health report dropped: not a valid report');
         } catch (handlerError) {
           this.logger.warn({ err: handlerError }, 'attempt health report not counted');
+        } finally {
+          span.end();
         }
       },
     });

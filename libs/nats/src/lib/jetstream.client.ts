@@ -196,32 +196,6 @@ export class JetStreamClient implements OnApplicationShutdown {
   }
 
   /**
-   * Every event published on the contract's subject from now on, to this process alone: a plain NATS subscription
-   * beside the stream — no durable consumer, no ack, no replay, nothing redelivered. For in-memory views every
-   * replica keeps for itself (endpoint health), where a message lost in a restart matters less than a pull, a
-   * delivery and an ack per request. Invalid payloads are dropped. Stops at shutdown.
-   */
-  async observe<E extends EventContract>(event: E, handler: (payload: EventPayload<E>) => void): Promise<void> {
-    const { nc } = await this.connect();
-    const subscription = nc.subscribe(this.subject(event.subject), {
-      callback: (error, message) => {
-        if (error) return;
-        const parent = extractTraceContext((key) => message.headers?.get(key) || undefined);
-        const span = tracer.startSpan(`${event.subject} observe`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': event.subject } }, parent);
-        try {
-          const parsed = event.payload.safeParse(message.json());
-          if (parsed.success) otelContext.with(trace.setSpan(parent, span), () => handler(parsed.data as EventPayload<E>));
-        } catch (handlerError) {
-          this.logger.warn({ err: handlerError, subject: event.subject }, 'observed event not handled');
-        } finally {
-          span.end();
-        }
-      },
-    });
-    this.stops.push(async () => subscription.unsubscribe());
-  }
-
-  /**
    * Backlog of each durable consumer this process consumes from, as the server reports it: `pending` messages not
    * yet delivered to any replica, `ackPending` delivered but not acknowledged yet.
    */
