@@ -5,4 +5,5 @@ export * from './lib/redis.module';
 export * from './lib/database-readiness';
 export * from './lib/service-database.module';
 export * from './lib/pool-client-errors.guard';
+export * from './lib/named-query';
 export * from './lib/unnest-insert';

@@ -80,6 +80,11 @@ export class CompletionPublisher implements OnApplicationShutdown {
   private flush(): void {
     const queued = this.forming;
     this.forming = [];
+    // alone in its turn (the usual case at low load): nothing to group, so no size to measure
+    if (queued.length === 1) {
+      this.publishGroup(queued);
+      return;
+    }
     let group: QueuedCompletion[] = [];
     let groupBytes = 0;
     for (const completion of queued) {

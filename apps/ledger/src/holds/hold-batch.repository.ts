@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
+import { queryNamed } from '@switchyard/database';
 import { DataSource } from 'typeorm';
 import type { HoldCommand, HoldCommandOutcome } from './hold-command';
 
@@ -23,7 +23,7 @@ export class HoldBatchRepository {
   async execute(commands: HoldCommand[]): Promise<HoldCommandOutcome[]> {
     // a named statement: each connection parses and plans it once, not once per batch (~50-90 µs of Postgres CPU
     // a call, which a 1-command batch pays in full; see bench/ledger/README.md)
-    const { rows } = await this.pool().query<BatchRow>({
+    const rows = await queryNamed<BatchRow>(this.dataSource.manager, {
       name: 'ledger_apply_hold_commands',
       text: 'SELECT out_index, out_result, out_error_code, out_error_message, out_error_detail FROM ledger.apply_hold_commands($1::jsonb)',
       values: [JSON.stringify(commands)],
@@ -34,12 +34,5 @@ export class HoldBatchRepository {
         ? { ok: true, result: row.out_result ?? {} }
         : { ok: false, error: { code: row.out_error_code, message: row.out_error_message ?? row.out_error_code, detail: row.out_error_detail || null } },
     );
-  }
-
-  /** TypeORM's pg pool (dataSource.query cannot name a statement). */
-  private pool(): Pool {
-    const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
-    if (!pool) throw new Error('the ledger DataSource has no pg pool');
-    return pool;
   }
 }

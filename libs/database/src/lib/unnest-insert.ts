@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { queryNamed } from './named-query';
 
 export interface UnnestInsertOptions {
   /** `ON CONFLICT DO NOTHING`: rows that would violate a unique constraint are skipped. */
@@ -13,7 +14,7 @@ export interface UnnestInsertOptions {
  * (`INSERT … SELECT * FROM unnest($1::text[], $2::uuid[], …)`), values converted as TypeORM would (transformers,
  * json). TypeORM's multi-row insert builds one placeholder per value and rescans the query for each one, which
  * cost billing a quarter of its CPU at load; here the statement is the same text at any batch size, so Postgres
- * plans it once per connection (a named statement).
+ * plans it once per connection (a named statement, `queryNamed`).
  *
  * A column is given for every row or for none (it takes its default); a mix throws, except on a nullable column
  * without a default, where a missing value is NULL.
@@ -47,15 +48,7 @@ export async function unnestInsert<Entity extends ObjectLiteral>(
   const returning = options.returning?.length ? ` RETURNING ${options.returning.map((name) => `"${name}"`).join(', ')}` : '';
   const text = `INSERT INTO ${tablePath(metadata.schema, metadata.tableName)} (${names.join(', ')}) SELECT * FROM unnest(${casts.join(', ')})${options.skipConflicts ? ' ON CONFLICT DO NOTHING' : ''}${returning}`;
   const name = `unnest_insert_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
-  const release = manager.queryRunner ? undefined : () => runner.release();
-  try {
-    // the driver's own client: TypeORM's query() cannot name a statement
-    const client = (await runner.connect()) as { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>> }> };
-    return (await client.query({ name, text, values })).rows;
-  } finally {
-    await release?.();
-  }
+  return queryNamed(manager, { name, text, values });
 }
 
 function tablePath(schema: string | undefined, table: string): string {

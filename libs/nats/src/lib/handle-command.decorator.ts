@@ -22,7 +22,6 @@ class ContractPipe implements PipeTransform {
   }
 }
 
-
 /** Runs the handler inside the caller's trace, and turns results and errors into a reply envelope. */
 @Injectable()
 class CommandReplyInterceptor implements NestInterceptor {
