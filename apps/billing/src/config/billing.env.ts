@@ -23,11 +23,11 @@ export const BillingEnvSchema = BaseEnvSchema.extend({
    */
   SETTLEMENT_BATCH_MAX: z.coerce.number().int().min(1).max(500).default(100),
   /**
-   * How long the first event after a quiet spell waits for others to join its batch (0: the next loop turn). At
-   * low rates this is what makes batches: one Postgres transaction and one ledger message per batch instead of
-   * per request. Delays only settlement: a hold stays pending this much longer, the client's answer never waits.
-   * 100 ms, not 20: per-batch work woken per request took the CPU the requests needed on a small machine
-   * (bench/README.md: added p50 at concurrency 1 fell by about half with longer lingering).
+   * How long an event waits for others to join its batch, unless the batch fills first (0: the next loop turn, or
+   * right after the batch in flight). At low rates this is what makes batches: one Postgres transaction and one
+   * ledger message per batch instead of per request or two. Delays only settlement: a hold stays pending this much
+   * longer, the client's answer never waits. 100 ms, not 20: per-batch work woken per request took the CPU the
+   * requests needed on a small machine (bench/README.md).
    */
   SETTLEMENT_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(100),
   /** Stored prompts and completions (workspaces that opted in) are deleted this many days after they were stored. */

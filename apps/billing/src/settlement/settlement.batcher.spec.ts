@@ -119,4 +119,44 @@ describe('SettlementBatcher', () => {
       jest.useRealTimers();
     }
   });
+  it('with a linger, events that arrive while a batch is in flight wait it too (from their arrival), unless they already have', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    try {
+      const { batcher, batches } = setup(100, 20);
+      const first = batcher.submit(request(1));
+      jest.advanceTimersByTime(20);
+      await turn();
+      expect(batches.map((b) => b.ids)).toEqual([['req_1']]);
+
+      // req_2 arrives while req_1's batch is in flight, which ends 5 ms later
+      const second = [batcher.submit(request(2))];
+      jest.advanceTimersByTime(5);
+      batches[0]!.finish(ok(1));
+      await first;
+      await turn();
+      expect(batches).toHaveLength(1);
+      jest.advanceTimersByTime(14);
+      second.push(batcher.submit(request(3)));
+      await turn();
+      expect(batches).toHaveLength(1);
+      // req_2 has now waited 20 ms: req_2 and req_3 go together
+      jest.advanceTimersByTime(1);
+      await turn();
+      expect(batches.map((b) => b.ids)[1]).toEqual(['req_2', 'req_3']);
+
+      // req_4 waits longer than the linger for the batch in flight, so it goes as soon as that one ends
+      const third = batcher.submit(request(4));
+      jest.advanceTimersByTime(30);
+      await turn();
+      expect(batches).toHaveLength(2);
+      batches[1]!.finish(ok(2));
+      await Promise.all(second);
+      await turn();
+      expect(batches.map((b) => b.ids)[2]).toEqual(['req_4']);
+      batches[2]!.finish(ok(1));
+      await third;
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
