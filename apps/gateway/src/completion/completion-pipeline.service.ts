@@ -280,6 +280,10 @@ export class CompletionPipeline {
         let first: IteratorResult<CanonicalDelta>;
         try {
           first = await iterator.next();
+          while (!first.done && first.value.type === 'started') {
+            sse.open(this.servedHeaders(candidate));
+            first = await iterator.next();
+          }
         } catch (error) {
           if (durationCap.aborted && !state.clientAbort.signal.aborted) throw this.streamTooLong();
           const appError = this.upstreamError(error, state.clientAbort.signal);
@@ -338,6 +342,7 @@ export class CompletionPipeline {
     try {
       for (let next = first; !next.done; next = await iterator.next()) {
         const delta = next.value;
+        if (delta.type === 'started') continue;
         if (delta.type === 'usage') {
           reportedUsage = delta.usage;
           continue;

@@ -34,7 +34,7 @@ export interface SseEvent {
 /** Renders one streamed answer in a surface's wire format; stateful (one instance per response). */
 export interface SurfaceStreamWriter {
   /** Events for one content/reasoning/tool-call/finish delta (usage deltas are not passed). */
-  delta(delta: Exclude<CanonicalDelta, { type: 'usage' }>): SseEvent[];
+  delta(delta: Exclude<CanonicalDelta, { type: 'usage' | 'started' }>): SseEvent[];
   /** Events closing a successful stream; `finishReason` is undefined when the provider sent none. */
   finish(usage: TokenUsage, finishReason: FinishReason | undefined): SseEvent[];
   /** Events closing a stream that failed after it was opened (the HTTP status already went out). */

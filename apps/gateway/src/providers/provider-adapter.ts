@@ -22,6 +22,12 @@ export interface ToolCallDelta {
 
 /** One piece of a streamed answer; a stream ends with exactly one `usage` delta. */
 export type CanonicalDelta =
+  /**
+   * First, from adapters that call a provider: it accepted the request and its stream began. The gateway opens the
+   * client's stream then (headers and a comment), so a slow first token is never a silent wait; nothing of the answer
+   * has gone out, so a failure before the next delta still falls back to the next candidate.
+   */
+  | { type: 'started' }
   | { type: 'content'; text: string }
   | { type: 'reasoning'; text: string }
   /** Seals what came before it: an Anthropic thinking block ends with its signature, a Gemini part carries one. */
@@ -29,6 +35,8 @@ export type CanonicalDelta =
   | { type: 'tool_calls'; toolCalls: ToolCallDelta[] }
   | { type: 'finish'; finishReason: FinishReason; stopSequence?: string }
   | { type: 'usage'; usage: TokenUsage };
+
+export const STREAM_STARTED: CanonicalDelta = Object.freeze({ type: 'started' });
 
 /**
  * A provider adapter translates the canonical request to its provider's wire format and back.

@@ -21,9 +21,9 @@ import { closeServer, listenOnLoopback, writeSseData } from './fake-upstream';
  * `POST /v1/embeddings` answers in OpenAI's wire format: deterministic vectors, `dimensions` and base64 honoured,
  * `prompt_tokens` counted with cl100k_base as OpenAI does for text-embedding-3.
  */
-export type FakeScenario = 'ok' | 'tools' | '429' | '500' | '503' | '401' | 'context_length' | 'stream_error' | 'stream_drop' | 'slow' | 'hang';
+export type FakeScenario = 'ok' | 'tools' | '429' | '500' | '503' | '401' | 'context_length' | 'stream_error' | 'stream_error_before_content' | 'stream_drop' | 'slow' | 'hang';
 
-const SCENARIOS: readonly FakeScenario[] = ['ok', 'tools', '429', '500', '503', '401', 'context_length', 'stream_error', 'stream_drop', 'slow', 'hang'];
+const SCENARIOS: readonly FakeScenario[] = ['ok', 'tools', '429', '500', '503', '401', 'context_length', 'stream_error', 'stream_error_before_content', 'stream_drop', 'slow', 'hang'];
 
 export const OPENAI_FIXTURES_DIR = join(__dirname, '..', '..', 'src', 'providers', 'openai', '__fixtures__');
 
@@ -229,6 +229,14 @@ export class FakeOpenAiUpstream {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': 'req_fake' });
     const write = (data: string) => writeSseData(res, data);
 
+    if (recorded.scenario === 'stream_error_before_content') {
+      // the role chunk, then the failure: the stream began, the answer did not
+      write(events[0]);
+      await sleep(30);
+      write(JSON.stringify(JSON.parse(readOpenAiFixture('error.stream-event.json'))));
+      res.end();
+      return;
+    }
     if (recorded.scenario === 'stream_error' || recorded.scenario === 'stream_drop') {
       // role chunk + one content chunk ("Hello"), then the failure
       write(events[0]);

@@ -259,6 +259,50 @@ describe('gateway → OpenAI adapter → fake OpenAI upstream (real Postgres, Re
     billedMicros += BigInt(last.usage!.cost_micros);
   });
 
+  it('a slow first token: the stream opens (200, headers, a comment) once the provider has taken the request, and each chunk follows as it comes', async () => {
+    const { content, tag } = tagged('slow');
+    const sentAt = performance.now();
+    const response = await post({ model: MODEL, messages: [{ role: 'user', content }], stream: true });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-switchyard-provider')).toBe('openai');
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let firstByteMs: number | undefined;
+    let firstContentMs: number | undefined;
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      firstByteMs ??= performance.now() - sentAt;
+      text += decoder.decode(read.value, { stream: true });
+      if (firstContentMs === undefined && sseData(text).some((c) => c !== '[DONE]' && (c.choices[0]?.delta?.content ?? '') !== '')) firstContentMs = performance.now() - sentAt;
+    }
+    // The fake sends its role chunk at once and its first word 150 ms later: the client must not wait for that word to
+    // learn that the stream is alive (with the first byte held back until the content, both came together).
+    expect(text.startsWith(': switchyard processing')).toBe(true);
+    expect(firstContentMs! - firstByteMs!).toBeGreaterThan(100);
+    const chunks = sseData(text);
+    expect(chunks.at(-1)).toBe('[DONE]');
+    const last = chunks.at(-2) as SseChunk;
+    expect(last.provider).toBe('openai');
+    billedMicros += BigInt(last.usage!.cost_micros);
+    expect(onlyUpstreamRequest(tag).scenario).toBe('slow');
+  });
+
+  it('a provider that fails after its stream began, before any content, still falls back: the client gets the next candidate\'s answer', async () => {
+    const { content, tag } = tagged('stream_error_before_content');
+    const response = await post({ model: MODEL, models: [MODEL, 'demo/echo'], messages: [{ role: 'user', content }], max_tokens: 30, stream: true });
+    expect(response.status).toBe(200);
+    const chunks = sseData(await response.text());
+    expect(chunks.at(-1)).toBe('[DONE]');
+    const data = chunks.filter((c): c is SseChunk => c !== '[DONE]');
+    expect(data.filter((c) => c.error)).toHaveLength(0);
+    expect(data.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toContain(tag);
+    const last = data.at(-1)!;
+    expect(last.provider).toBe('demo');
+    expect(last.choices).toEqual([]);
+    billedMicros += BigInt(last.usage!.cost_micros);
+    expect(onlyUpstreamRequest(tag).scenario).toBe('stream_error_before_content');
+  });
+
   it('the balance reflects exactly the billed usage (captured on success, released when nothing was produced)', async () => {
     const credits = await pollSettled(apiKey);
     expect(credits.pending_micros).toBe('0');

@@ -2,7 +2,7 @@ import type { ChatRequest } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { type SseEvent, SseDecoder } from '../../streaming/sse-decoder';
 import type { UpstreamHttpClient, UpstreamResponse } from '../../upstream/upstream-http.client';
-import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter } from '../provider-adapter';
+import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter, STREAM_STARTED } from '../provider-adapter';
 import { callUpstream, readJsonBody, trimBaseUrl } from '../upstream-call';
 import { anthropicHttpError } from './anthropic.errors';
 import { ANTHROPIC_VERSION, type AnthropicRequestBody, toAnthropicRequestBody } from './anthropic.request';
@@ -37,6 +37,7 @@ export class AnthropicAdapter extends ProviderAdapter {
 
   async *stream(request: ChatRequest, upstreamModel: string, signal: AbortSignal): AsyncIterable<CanonicalDelta> {
     const response = await this.post(toAnthropicRequestBody(request, upstreamModel, true), signal);
+    yield STREAM_STARTED;
     const decoder = new SseDecoder();
     const state = new AnthropicStreamState();
     const handle = function* (events: SseEvent[]): Generator<CanonicalDelta, boolean> {

@@ -33,7 +33,7 @@ async function collect(chunks: Uint8Array[]): Promise<Collected> {
       out.stopSequences.push(delta.stopSequence);
     } else if (delta.type === 'usage') out.usage.push(delta.usage);
     else if (delta.type === 'signed_reasoning') out.signed.push(delta.signed);
-    else for (const call of delta.toolCalls) merge(out.toolCalls, call);
+    else if (delta.type === 'tool_calls') for (const call of delta.toolCalls) merge(out.toolCalls, call);
   }
   expect(deltas[deltas.length - 1].type).toBe('usage');
   return out;
@@ -118,7 +118,7 @@ describe('AnthropicAdapter.stream on recorded fixtures', () => {
         for await (const delta of adapter.stream(REQUEST, 'm', new AbortController().signal)) seen.push(delta);
       })(),
     ).rejects.toMatchObject({ code: 'upstream_error', message: 'The provider is overloaded.' });
-    expect(seen).toEqual([{ type: 'content', text: 'Once upon' }]);
+    expect(seen).toEqual([{ type: 'started' }, { type: 'content', text: 'Once upon' }]);
   });
 
   it('a stream cut before message_delta is an upstream error', async () => {

@@ -2,7 +2,7 @@ import type { ChatRequest } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { type SseEvent, SseDecoder } from '../../streaming/sse-decoder';
 import type { UpstreamHttpClient, UpstreamResponse } from '../../upstream/upstream-http.client';
-import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter } from '../provider-adapter';
+import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter, STREAM_STARTED } from '../provider-adapter';
 import { callUpstream, readJsonBody, trimBaseUrl } from '../upstream-call';
 import { geminiHttpError } from './gemini.errors';
 import { type GeminiRequestBody, toGeminiRequestBody } from './gemini.request';
@@ -39,6 +39,7 @@ export class GeminiAdapter extends ProviderAdapter {
 
   async *stream(request: ChatRequest, upstreamModel: string, signal: AbortSignal): AsyncIterable<CanonicalDelta> {
     const response = await this.post(upstreamModel, 'streamGenerateContent', toGeminiRequestBody(request), signal);
+    yield STREAM_STARTED;
     yield* this.decode(response, signal);
   }
 

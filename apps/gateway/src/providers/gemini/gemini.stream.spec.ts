@@ -40,6 +40,7 @@ describe('GeminiAdapter stream', () => {
     const deltas = await collect([new Uint8Array(fixture('stream-generate-content.sse'))]);
     const usage: TokenUsage = { promptTokens: 9, completionTokens: 16 + 27, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 27 };
     expect(deltas).toEqual([
+      { type: 'started' },
       { type: 'content', text: 'Paris is the capital' },
       { type: 'content', text: ' of France — “la Ville Lumière” 🇫🇷' },
       { type: 'content', text: '.' },
@@ -51,6 +52,7 @@ describe('GeminiAdapter stream', () => {
   it('function call stream: text, then the whole call with an id and its thought signature, finish tool_calls', async () => {
     const deltas = await collect([new Uint8Array(fixture('stream-generate-content.function-call.sse'))]);
     expect(deltas).toEqual([
+      { type: 'started' },
       { type: 'content', text: 'Let me check the weather there.' },
       { type: 'tool_calls', toolCalls: [{ index: 0, id: 'call_test_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"fahrenheit"}' } }] },
       { type: 'signed_reasoning', signed: { type: 'thought_signature', signature: 'CiwBVKhc7nFSn4VCIRwQBpKSM0sWuqiS9YHxWBY5nvGxE2q2BuQ8rUGnG1Zxyw==', part: 'tool_call', tool_call_id: 'call_test_1' } },
@@ -64,7 +66,7 @@ describe('GeminiAdapter stream', () => {
       `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts }, ...(finish ? { finishReason: finish } : {}) }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2 } })}\n\n`;
     const sse = event([{ text: 'Hi' }]) + event([{ text: '', thoughtSignature: 'c2ln' }], 'STOP');
     const deltas = await collect([new Uint8Array(Buffer.from(sse))]);
-    expect(deltas.slice(0, 2)).toEqual([
+    expect(deltas.slice(1, 3)).toEqual([
       { type: 'content', text: 'Hi' },
       { type: 'signed_reasoning', signed: { type: 'thought_signature', signature: 'c2ln', part: 'text' } },
     ]);
@@ -92,7 +94,7 @@ describe('GeminiAdapter stream', () => {
         for await (const delta of adapter(http).stream(REQUEST, 'gemini-2.5-flash', new AbortController().signal)) seen.push(delta);
       })(),
     ).rejects.toBeInstanceOf(AppError);
-    expect(seen).toEqual([{ type: 'content', text: 'Paris' }]);
+    expect(seen).toEqual([{ type: 'started' }, { type: 'content', text: 'Paris' }]);
   });
 });
 

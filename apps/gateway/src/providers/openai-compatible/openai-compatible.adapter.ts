@@ -3,7 +3,7 @@ import { AppError } from '@switchyard/errors';
 import { SseDecoder } from '../../streaming/sse-decoder';
 import type { UpstreamHttpClient, UpstreamResponse } from '../../upstream/upstream-http.client';
 import type { CanonicalEmbeddings, EmbeddingsAdapter, EmbeddingsRequest } from '../embeddings-adapter';
-import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter } from '../provider-adapter';
+import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter, STREAM_STARTED } from '../provider-adapter';
 import { callUpstream, readJsonBody, trimBaseUrl } from '../upstream-call';
 import { withProvider } from '../upstream-error';
 import { openAiCompatibleHttpError } from './openai-compatible.errors';
@@ -48,6 +48,7 @@ export class OpenAiCompatibleAdapter extends ProviderAdapter implements Embeddin
 
   async *stream(request: ChatRequest, upstreamModel: string, signal: AbortSignal): AsyncIterable<CanonicalDelta> {
     const response = await this.post('/chat/completions', toOpenAiCompatibleRequestBody(request, upstreamModel, true, this.provider.quirks), signal);
+    yield STREAM_STARTED;
     yield* this.decode(response, signal);
   }
 

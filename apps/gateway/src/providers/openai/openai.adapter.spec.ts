@@ -161,7 +161,7 @@ describe('the OpenAI-compatible adapter configured for OpenAI, on recorded fixtu
           for await (const delta of adapter.stream(request, 'gpt-4o-mini', new AbortController().signal)) seen.push(delta);
         })(),
       );
-      expect(seen).toEqual([{ type: 'content', text: 'Hello' }]);
+      expect(seen).toEqual([{ type: 'started' }, { type: 'content', text: 'Hello' }]);
       expect(error.code).toBe('upstream_error');
       expect(error.details).toMatchObject({ provider: 'openai' });
     });

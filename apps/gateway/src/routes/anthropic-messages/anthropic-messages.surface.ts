@@ -140,7 +140,7 @@ export class AnthropicMessagesStreamWriter implements SurfaceStreamWriter {
 
   constructor(private readonly served: ServedResponse) {}
 
-  delta(delta: Exclude<CanonicalDelta, { type: 'usage' }>): SseEvent[] {
+  delta(delta: Exclude<CanonicalDelta, { type: 'usage' | 'started' }>): SseEvent[] {
     const events = this.start();
     switch (delta.type) {
       case 'content':

@@ -50,7 +50,7 @@ class OpenAiChatStreamWriter implements SurfaceStreamWriter {
 
   constructor(private readonly served: ServedResponse) {}
 
-  delta(delta: Exclude<CanonicalDelta, { type: 'usage' }>): SseEvent[] {
+  delta(delta: Exclude<CanonicalDelta, { type: 'usage' | 'started' }>): SseEvent[] {
     switch (delta.type) {
       case 'content':
         if (this.served.sources.length) this.answer += delta.text;

@@ -82,7 +82,7 @@ describe('Gemini generateContent surface', () => {
   it('streams text and thoughts as they come, function calls whole in the last event with finishReason and usage', () => {
     const surface = new GeminiGenerateContentSurface({ jsonArray: false, includeThoughts: true });
     const writer = surface.streamWriter(SERVED);
-    const deltas: Array<Exclude<CanonicalDelta, { type: 'usage' }>> = [
+    const deltas: Array<Exclude<CanonicalDelta, { type: 'usage' | 'started' }>> = [
       { type: 'reasoning', text: 'Hmm.' },
       { type: 'content', text: 'Let me ' },
       { type: 'content', text: 'check.' },
@@ -132,7 +132,7 @@ describe('Gemini generateContent surface', () => {
 
   it('streams a text signature as an empty signed part, and a call’s signature on the call', () => {
     const writer = new GeminiGenerateContentSurface().streamWriter(SERVED);
-    const deltas: Array<Exclude<CanonicalDelta, { type: 'usage' }>> = [
+    const deltas: Array<Exclude<CanonicalDelta, { type: 'usage' | 'started' }>> = [
       { type: 'content', text: 'Hi.' },
       { type: 'signed_reasoning', signed: { type: 'thought_signature', signature: 'dHg=', part: 'text' } },
       { type: 'tool_calls', toolCalls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] },

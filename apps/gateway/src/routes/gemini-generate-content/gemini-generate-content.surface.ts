@@ -171,7 +171,7 @@ export class GeminiStreamWriter implements SurfaceStreamWriter {
     private readonly onFailure: (error: AppError, usage: TokenUsage) => void,
   ) {}
 
-  delta(delta: Exclude<CanonicalDelta, { type: 'usage' }>): SseEvent[] {
+  delta(delta: Exclude<CanonicalDelta, { type: 'usage' | 'started' }>): SseEvent[] {
     switch (delta.type) {
       case 'content':
         return delta.text === '' ? [] : [{ data: response(this.served, [{ text: delta.text }]) }];
