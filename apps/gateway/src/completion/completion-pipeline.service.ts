@@ -280,7 +280,7 @@ export class CompletionPipeline {
         let first: IteratorResult<CanonicalDelta>;
         try {
           first = await iterator.next();
-          while (!first.done && first.value.type === 'started') {
+          if (!first.done && first.value.type === 'started') {
             sse.open(this.servedHeaders(candidate));
             first = await iterator.next();
           }

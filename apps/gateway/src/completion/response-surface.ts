@@ -31,10 +31,13 @@ export interface SseEvent {
   data: unknown;
 }
 
+/** A delta of the answer itself, what a surface renders: the pipeline keeps `started` and `usage` for itself. */
+export type AnswerDelta = Exclude<CanonicalDelta, { type: 'usage' | 'started' }>;
+
 /** Renders one streamed answer in a surface's wire format; stateful (one instance per response). */
 export interface SurfaceStreamWriter {
-  /** Events for one content/reasoning/tool-call/finish delta (usage deltas are not passed). */
-  delta(delta: Exclude<CanonicalDelta, { type: 'usage' | 'started' }>): SseEvent[];
+  /** Events for one content/reasoning/tool-call/finish delta. */
+  delta(delta: AnswerDelta): SseEvent[];
   /** Events closing a successful stream; `finishReason` is undefined when the provider sent none. */
   finish(usage: TokenUsage, finishReason: FinishReason | undefined): SseEvent[];
   /** Events closing a stream that failed after it was opened (the HTTP status already went out). */

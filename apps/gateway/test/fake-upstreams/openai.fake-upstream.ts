@@ -229,18 +229,10 @@ export class FakeOpenAiUpstream {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': 'req_fake' });
     const write = (data: string) => writeSseData(res, data);
 
-    if (recorded.scenario === 'stream_error_before_content') {
-      // the role chunk, then the failure: the stream began, the answer did not
+    if (recorded.scenario === 'stream_error' || recorded.scenario === 'stream_drop' || recorded.scenario === 'stream_error_before_content') {
+      // role chunk + one content chunk ("Hello"), then the failure; before_content: the role chunk alone
       write(events[0]);
-      await sleep(30);
-      write(JSON.stringify(JSON.parse(readOpenAiFixture('error.stream-event.json'))));
-      res.end();
-      return;
-    }
-    if (recorded.scenario === 'stream_error' || recorded.scenario === 'stream_drop') {
-      // role chunk + one content chunk ("Hello"), then the failure
-      write(events[0]);
-      write(events[1]);
+      if (recorded.scenario !== 'stream_error_before_content') write(events[1]);
       await sleep(30);
       if (recorded.scenario === 'stream_drop') {
         res.destroy();

@@ -3,9 +3,8 @@ import { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
 import type { TokenUsage } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import type { EndpointPrice } from '@switchyard/pricing';
-import type { ServedResponse, SseEvent } from '../../completion/response-surface';
+import type { AnswerDelta, ServedResponse, SseEvent } from '../../completion/response-surface';
 import { fromAnthropicMessage } from '../../providers/anthropic/anthropic.response';
-import type { CanonicalDelta } from '../../providers/provider-adapter';
 import { type AnthropicMessageBody, anthropicMessagesSurface, toStopReason } from './anthropic-messages.surface';
 
 /** Sonnet 4.5 list prices. */
@@ -40,9 +39,7 @@ const USAGE: TokenUsage = { promptTokens: 412 + 1024 + 256, completionTokens: 61
 /** ceil(412 × 3 + 1024 × 0.3 + 256 × 3.75 + 61 × 15) µUSD = ceil(3418.2) */
 const USAGE_BODY = { input_tokens: 412, output_tokens: 61, cache_read_input_tokens: 1024, cache_creation_input_tokens: 256, cost: '0.003419', cost_micros: '3419' };
 
-type StreamDelta = Exclude<CanonicalDelta, { type: 'usage' | 'started' }>;
-
-function render(deltas: StreamDelta[], end: (writer: ReturnType<typeof anthropicMessagesSurface.streamWriter>) => SseEvent[]): SseEvent[] {
+function render(deltas: AnswerDelta[], end: (writer: ReturnType<typeof anthropicMessagesSurface.streamWriter>) => SseEvent[]): SseEvent[] {
   const writer = anthropicMessagesSurface.streamWriter(SERVED);
   return [...deltas.flatMap((delta) => writer.delta(delta)), ...end(writer)];
 }

@@ -1,10 +1,10 @@
 import { type FinishReason, placeSignedReasoning, type SignedReasoning, type TokenUsage } from '@switchyard/contracts';
 import type { AppError } from '@switchyard/errors';
 import { microsToUsd } from '@switchyard/money';
-import type { ResponseSurface, ServedResponse, SseEvent, SurfaceStreamWriter } from '../../completion/response-surface';
+import type { AnswerDelta, ResponseSurface, ServedResponse, SseEvent, SurfaceStreamWriter } from '../../completion/response-surface';
 import { requestCostMicros } from '../../metering/usage-body';
 import { toolArgumentsOrEmpty } from '../../providers/canonical-message';
-import type { CanonicalCompletion, CanonicalDelta, ToolCallDelta } from '../../providers/provider-adapter';
+import type { CanonicalCompletion, ToolCallDelta } from '../../providers/provider-adapter';
 import { toAnthropicErrorBody } from './anthropic-error-body';
 
 export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'refusal';
@@ -140,7 +140,7 @@ export class AnthropicMessagesStreamWriter implements SurfaceStreamWriter {
 
   constructor(private readonly served: ServedResponse) {}
 
-  delta(delta: Exclude<CanonicalDelta, { type: 'usage' | 'started' }>): SseEvent[] {
+  delta(delta: AnswerDelta): SseEvent[] {
     const events = this.start();
     switch (delta.type) {
       case 'content':

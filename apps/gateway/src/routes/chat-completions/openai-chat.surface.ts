@@ -1,9 +1,9 @@
 import type { ChatChunkBody, ChatCompletionBody, FinishReason, TokenUsage } from '@switchyard/contracts';
 import { type AppError, ERROR_TABLE } from '@switchyard/errors';
-import type { ResponseSurface, ServedResponse, SseEvent, SurfaceStreamWriter } from '../../completion/response-surface';
+import type { AnswerDelta, ResponseSurface, ServedResponse, SseEvent, SurfaceStreamWriter } from '../../completion/response-surface';
 import { toUsageBody } from '../../metering/usage-body';
 import { toUrlCitations } from '../../plugins/web-search/url-citations';
-import type { CanonicalCompletion, CanonicalDelta } from '../../providers/provider-adapter';
+import type { CanonicalCompletion } from '../../providers/provider-adapter';
 
 /** The OpenAI chat-completions dialect (OpenRouter flavour: `provider`, `reasoning`, `usage.cost`). */
 export const openAiChatSurface: ResponseSurface = {
@@ -50,7 +50,7 @@ class OpenAiChatStreamWriter implements SurfaceStreamWriter {
 
   constructor(private readonly served: ServedResponse) {}
 
-  delta(delta: Exclude<CanonicalDelta, { type: 'usage' | 'started' }>): SseEvent[] {
+  delta(delta: AnswerDelta): SseEvent[] {
     switch (delta.type) {
       case 'content':
         if (this.served.sources.length) this.answer += delta.text;

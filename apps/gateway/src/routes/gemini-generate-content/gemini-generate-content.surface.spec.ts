@@ -1,8 +1,7 @@
 import type { TokenUsage } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import type { EndpointPrice } from '@switchyard/pricing';
-import type { ServedResponse, SseEvent } from '../../completion/response-surface';
-import type { CanonicalDelta } from '../../providers/provider-adapter';
+import type { AnswerDelta, ServedResponse, SseEvent } from '../../completion/response-surface';
 import { GeminiGenerateContentSurface } from './gemini-generate-content.surface';
 
 /** Priced like Gemini 2.5 Flash: input 0.30, cache read 0.075, output and reasoning 2.50 USD per Mtok. */
@@ -82,7 +81,7 @@ describe('Gemini generateContent surface', () => {
   it('streams text and thoughts as they come, function calls whole in the last event with finishReason and usage', () => {
     const surface = new GeminiGenerateContentSurface({ jsonArray: false, includeThoughts: true });
     const writer = surface.streamWriter(SERVED);
-    const deltas: Array<Exclude<CanonicalDelta, { type: 'usage' | 'started' }>> = [
+    const deltas: Array<AnswerDelta> = [
       { type: 'reasoning', text: 'Hmm.' },
       { type: 'content', text: 'Let me ' },
       { type: 'content', text: 'check.' },
@@ -132,7 +131,7 @@ describe('Gemini generateContent surface', () => {
 
   it('streams a text signature as an empty signed part, and a call’s signature on the call', () => {
     const writer = new GeminiGenerateContentSurface().streamWriter(SERVED);
-    const deltas: Array<Exclude<CanonicalDelta, { type: 'usage' | 'started' }>> = [
+    const deltas: Array<AnswerDelta> = [
       { type: 'content', text: 'Hi.' },
       { type: 'signed_reasoning', signed: { type: 'thought_signature', signature: 'dHg=', part: 'text' } },
       { type: 'tool_calls', toolCalls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] },

@@ -1,10 +1,10 @@
 import type { FinishReason, SignedReasoning, TokenUsage, ToolCall } from '@switchyard/contracts';
 import type { AppError } from '@switchyard/errors';
 import { microsToUsd } from '@switchyard/money';
-import type { ResponseSurface, ServedResponse, SseEvent, SurfaceStreamWriter } from '../../completion/response-surface';
+import type { AnswerDelta, ResponseSurface, ServedResponse, SseEvent, SurfaceStreamWriter } from '../../completion/response-surface';
 import { requestCostMicros } from '../../metering/usage-body';
 import { toolArgumentsOrEmpty } from '../../providers/canonical-message';
-import type { CanonicalCompletion, CanonicalDelta } from '../../providers/provider-adapter';
+import type { CanonicalCompletion } from '../../providers/provider-adapter';
 import { toGeminiErrorBody } from './gemini-error.envelope';
 
 export type GeminiFinishReason = 'STOP' | 'MAX_TOKENS' | 'SAFETY' | 'OTHER';
@@ -171,7 +171,7 @@ export class GeminiStreamWriter implements SurfaceStreamWriter {
     private readonly onFailure: (error: AppError, usage: TokenUsage) => void,
   ) {}
 
-  delta(delta: Exclude<CanonicalDelta, { type: 'usage' | 'started' }>): SseEvent[] {
+  delta(delta: AnswerDelta): SseEvent[] {
     switch (delta.type) {
       case 'content':
         return delta.text === '' ? [] : [{ data: response(this.served, [{ text: delta.text }]) }];
