@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { REDIS_CLIENT } from '@switchyard/database';
+import { REDIS_CLIENT, redisScript, type RedisScriptRunner } from '@switchyard/database';
 import type Redis from 'ioredis';
 
 /**
@@ -102,7 +102,17 @@ export interface StreamSlotClaim {
 /** The Redis side of guardrails: atomic counters shared by every gateway replica (one round trip each). */
 @Injectable()
 export class GuardrailCounters {
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+  private readonly admitScript: RedisScriptRunner;
+  private readonly reserveScript: RedisScriptRunner;
+  private readonly releaseScript: RedisScriptRunner;
+  private readonly addScript: RedisScriptRunner;
+
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {
+    this.admitScript = redisScript(redis, 'guardrailAdmit', ADMIT);
+    this.reserveScript = redisScript(redis, 'guardrailReserve', RESERVE);
+    this.releaseScript = redisScript(redis, 'guardrailRelease', RELEASE);
+    this.addScript = redisScript(redis, 'guardrailAdd', ADD);
+  }
 
   /**
    * `slotFull` when the stream slot was wanted and none is free; `reached` is the index of the first limit reached;
@@ -112,7 +122,7 @@ export class GuardrailCounters {
     const head = slot ? ['1', String(slot.limit), String(slot.nowMs), slot.streamId, String(slot.nowMs + slot.holdMs)] : ['0', '0', '0', '', '0'];
     const args = counters.flatMap((c) => [String(c.limit), String(c.ttlMs), c.mode === 'incr' ? '1' : '0']);
     const keys = [...(slot ? [slot.key] : []), ...counters.map((c) => c.key)];
-    const reply = (await this.redis.eval(ADMIT, keys.length, ...keys, ...head, ...args)) as Reply;
+    const reply = (await this.admitScript(keys, [...head, ...args])) as Reply;
     const status = Number(reply[0]);
     if (status === -1) return { slotFull: true, counts: [] };
     return status === 0 ? { counts: reply.slice(1).map(Number) } : { reached: status - 1, counts: [Number(reply[1])] };
@@ -121,7 +131,7 @@ export class GuardrailCounters {
   /** Reserves between `least` and `amount` on every budget; `short` is the index of a budget without room for `least`. */
   async reserve(budgets: CounterLimit[], amount: bigint, least: bigint): Promise<{ granted?: bigint; short?: number; used?: bigint }> {
     const args = budgets.flatMap((b) => [String(b.limit), String(b.ttlMs)]);
-    const reply = (await this.redis.eval(RESERVE, budgets.length, ...budgets.map((b) => b.key), amount.toString(), least.toString(), ...args)) as Reply;
+    const reply = (await this.reserveScript(budgets.map((b) => b.key), [amount.toString(), least.toString(), ...args])) as Reply;
     const head = Number(reply[0]);
     return head < 0 ? { short: -head - 1, used: BigInt(reply[1]) } : { granted: BigInt(reply[0]) };
   }
@@ -132,11 +142,11 @@ export class GuardrailCounters {
 
   async release(keys: string[], amount: bigint): Promise<void> {
     if (keys.length === 0 || amount <= 0n) return;
-    await this.redis.eval(RELEASE, keys.length, ...keys, amount.toString());
+    await this.releaseScript(keys, [amount.toString()]);
   }
 
   async add(counters: Array<{ key: string; ttlMs: number }>, amount: number): Promise<void> {
     if (counters.length === 0 || amount <= 0) return;
-    await this.redis.eval(ADD, counters.length, ...counters.map((c) => c.key), String(amount), ...counters.map((c) => String(c.ttlMs)));
+    await this.addScript(counters.map((c) => c.key), [String(amount), ...counters.map((c) => String(c.ttlMs))]);
   }
 }

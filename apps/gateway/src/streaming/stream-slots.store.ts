@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { REDIS_CLIENT } from '@switchyard/database';
+import { REDIS_CLIENT, redisScript, type RedisScriptRunner } from '@switchyard/database';
 import type Redis from 'ioredis';
 
 /**
@@ -17,12 +17,16 @@ return 1
 /** Open streams per API key, shared by all gateway replicas (GATEWAY_STREAMS_PER_KEY_MAX). */
 @Injectable()
 export class StreamSlotsStore {
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+  private readonly acquireScript: RedisScriptRunner;
+
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {
+    this.acquireScript = redisScript(redis, 'streamSlotAcquire', ACQUIRE);
+  }
 
   /** True when the slot was taken; it is held until `release` or, at the latest, `holdMs` from now. */
   async acquire(apiKeyId: string, streamId: string, limit: number, holdMs: number): Promise<boolean> {
     const now = Date.now();
-    const taken = await this.redis.eval(ACQUIRE, 1, streamSlotsKey(apiKeyId), String(limit), String(now), streamId, String(now + holdMs));
+    const taken = await this.acquireScript([streamSlotsKey(apiKeyId)], [String(limit), String(now), streamId, String(now + holdMs)]);
     return taken === 1;
   }
 

@@ -6,6 +6,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { connectNatsMicroservice, natsConnectionOptions } from '@switchyard/nats';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '@switchyard/errors';
+import { trustProxyOption } from './trust-proxy';
 import { envelopeForUrl, HttpErrorFilter, type PathErrorEnvelope } from './http-error.filter';
 import { installAccessLog } from './logging/access-log';
 import { ServiceLogger } from './logging/service-logger';
@@ -38,7 +39,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   const errorEnvelopes = options.errorEnvelopes ?? [];
   const adapter = new FastifyAdapter({
     bodyLimit: bodyLimitBytes,
-    trustProxy: options.env.TRUST_PROXY,
+    trustProxy: trustProxyOption(options.env.TRUST_PROXY),
     return503OnClosing: true,
     // A URL Fastify cannot decode (`/keys/%ff`) fails before routing: still a 400 in the caller's envelope.
     frameworkErrors: (error: Error, request: { url: string }, reply: { raw: ServerResponse }) => {

@@ -3,7 +3,7 @@ import { AppError } from '@switchyard/errors';
 import { type SseEvent, SseDecoder } from '../../streaming/sse-decoder';
 import type { UpstreamHttpClient, UpstreamResponse } from '../../upstream/upstream-http.client';
 import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter, STREAM_STARTED } from '../provider-adapter';
-import { callUpstream, readJsonBody, trimBaseUrl } from '../upstream-call';
+import { bodyChunks, callUpstream, readJsonBody, trimBaseUrl } from '../upstream-call';
 import { anthropicHttpError } from './anthropic.errors';
 import { ANTHROPIC_VERSION, type AnthropicRequestBody, toAnthropicRequestBody } from './anthropic.request';
 import { fromAnthropicMessage } from './anthropic.response';
@@ -48,7 +48,7 @@ export class AnthropicAdapter extends ProviderAdapter {
       return false;
     };
     try {
-      for await (const chunk of response.body) {
+      for await (const chunk of bodyChunks(response.body)) {
         if (yield* handle(decoder.push(chunk))) break;
       }
       if (!state.done) yield* handle(decoder.end());

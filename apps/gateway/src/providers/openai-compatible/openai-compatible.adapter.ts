@@ -4,7 +4,7 @@ import { SseDecoder } from '../../streaming/sse-decoder';
 import type { UpstreamHttpClient, UpstreamResponse } from '../../upstream/upstream-http.client';
 import type { CanonicalEmbeddings, EmbeddingsAdapter, EmbeddingsRequest } from '../embeddings-adapter';
 import { type CanonicalCompletion, type CanonicalDelta, ProviderAdapter, STREAM_STARTED } from '../provider-adapter';
-import { callUpstream, readJsonBody, trimBaseUrl } from '../upstream-call';
+import { bodyChunks, callUpstream, readJsonBody, trimBaseUrl } from '../upstream-call';
 import { withProvider } from '../upstream-error';
 import { openAiCompatibleHttpError } from './openai-compatible.errors';
 import { fromOpenAiCompatibleEmbeddings, toOpenAiEmbeddingsRequestBody } from './openai-compatible.embeddings';
@@ -79,7 +79,7 @@ export class OpenAiCompatibleAdapter extends ProviderAdapter implements Embeddin
     };
     try {
       let done = false;
-      for await (const chunk of response.body) {
+      for await (const chunk of bodyChunks(response.body)) {
         if (yield* handle(decoder.push(chunk))) {
           done = true;
           break;
