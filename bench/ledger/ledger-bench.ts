@@ -4,7 +4,8 @@
  * the way NatsBus sends them, for comparison). Scenarios:
  *   spread   hold+capture pairs/s, closed loop, holds spread over many workspaces
  *   hot      the same on one workspace
- *   latency  holds at a fixed rate (open loop) with their captures; hold latency p50/p99/max
+ *   latency  holds at a fixed rate (open loop) with their captures; hold latency p50/p99/max, after --warmup seconds
+ *            at the same rate (not measured: a just-started ledger runs unoptimized code on cold connections)
  * Each scenario also reports the CPU time per pair of the ledger process, of the Postgres backends serving its
  * database and of this load generator, and how busy the machine was with other work meanwhile.
  * Usage: node -r @swc-node/register bench/ledger/ledger-bench.ts [--seconds 10] [--concurrency 256] [--rate 1000] [--accounts 1000]
@@ -28,6 +29,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '256' },
     rate: { type: 'string', default: '1000' },
+    /** latency scenario: seconds at the same rate before measuring */
+    warmup: { type: 'string', default: '3' },
     accounts: { type: 'string', default: '1000' },
     only: { type: 'string' },
     /** record `perf record -a -g` into this file while the first measured scenario runs (ledger started with --perf-basic-prof) */
@@ -41,6 +44,7 @@ const { values: args } = parseArgs({
 const SECONDS = Number(args.seconds);
 const CONCURRENCY = Number(args.concurrency);
 const RATE = Number(args.rate);
+const WARMUP_SECONDS = Number(args.warmup);
 const ACCOUNTS = Number(args.accounts);
 
 type Reply = { ok: boolean; data?: Record<string, string>; error?: { code: string } };
@@ -251,29 +255,43 @@ async function main(): Promise<void> {
     if (!args.only || args.only === 'hot') await closedLoop('hot', () => workspaces[0]!);
 
     if (!args.only || args.only === 'latency') {
-      const latencies: number[] = [];
-      const inFlight: Array<Promise<boolean>> = [];
-      const total = RATE * SECONDS;
+      /** Holds at RATE for `seconds`, open loop; each hold's latency is recorded with the second it was sent in. */
+      const openLoop = async (seconds: number, latencies?: Array<{ second: number; ms: number }>): Promise<{ outcomes: boolean[]; achieved: number }> => {
+        const inFlight: Array<Promise<boolean>> = [];
+        const total = RATE * seconds;
+        const started = performance.now();
+        for (let i = 0; i < total; i++) {
+          const due = started + (i * 1_000) / RATE;
+          const wait = due - performance.now();
+          if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+          const second = Math.floor(i / RATE);
+          const recorded = latencies ? ([] as number[]) : undefined;
+          inFlight.push(holdAndCapture(workspaces[i % workspaces.length]!, recorded).finally(() => recorded?.[0] !== undefined && latencies!.push({ second, ms: recorded[0] })));
+        }
+        const outcomes = await Promise.all(inFlight);
+        return { outcomes, achieved: total / ((performance.now() - started) / 1_000) };
+      };
+      if (WARMUP_SECONDS > 0) await openLoop(WARMUP_SECONDS);
+      const recorded: Array<{ second: number; ms: number }> = [];
       const cpuBefore = await meter.sample();
-      const started = performance.now();
-      for (let i = 0; i < total; i++) {
-        const due = started + (i * 1_000) / RATE;
-        const wait = due - performance.now();
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        inFlight.push(holdAndCapture(workspaces[i % workspaces.length]!, latencies));
-      }
-      const outcomes = await Promise.all(inFlight);
-      const achieved = total / ((performance.now() - started) / 1_000);
-      latencies.sort((a, b) => a - b);
+      const { outcomes, achieved } = await openLoop(SECONDS, recorded);
+      const latencies = recorded.map((r) => r.ms).sort((a, b) => a - b);
+      const perSecond = Array.from({ length: SECONDS }, (_, second) => {
+        const inSecond = recorded.filter((r) => r.second === second).map((r) => r.ms).sort((a, b) => a - b);
+        return [Number(percentile(inSecond, 50).toFixed(1)), Number(percentile(inSecond, 99).toFixed(1))];
+      });
       results.latency = {
         targetHoldsPerSecond: RATE,
         achievedHoldsPerSecond: Math.round(achieved),
+        warmupSeconds: WARMUP_SECONDS,
         holds: latencies.length,
         failures: outcomes.filter((ok) => !ok).length,
         p50Ms: Number(percentile(latencies, 50).toFixed(2)),
         p99Ms: Number(percentile(latencies, 99).toFixed(2)),
         maxMs: Number(latencies[latencies.length - 1]!.toFixed(2)),
-        ...(await meter.report(cpuBefore, total)),
+        ...(await meter.report(cpuBefore, RATE * SECONDS)),
+        /** [p50, p99] ms of the holds sent in each measured second */
+        perSecondP50P99Ms: perSecond,
       };
       process.stdout.write(`latency: ${JSON.stringify(results.latency)}\n`);
     }
