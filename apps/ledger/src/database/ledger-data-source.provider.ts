@@ -7,6 +7,7 @@ import { HoldBatches1767312000000 } from './migrations/1767312000000-hold-batche
 import { SetBasedHoldBatches1767398400000 } from './migrations/1767398400000-set-based-hold-batches';
 import { HoldReleaseTombstones1767484800000 } from './migrations/1767484800000-hold-release-tombstones';
 import { SingleCallHoldBatches1767571200000 } from './migrations/1767571200000-single-call-hold-batches';
+import { CheaperHoldBatches1767657600000 } from './migrations/1767657600000-cheaper-hold-batches';
 
 export const LEDGER_SCHEMA = 'ledger';
 
@@ -27,6 +28,7 @@ export function ledgerDataSourceProvider(env: LedgerEnv): Provider {
           SetBasedHoldBatches1767398400000,
           HoldReleaseTombstones1767484800000,
           SingleCallHoldBatches1767571200000,
+          CheaperHoldBatches1767657600000,
         ],
         runMigrations: env.RUN_MIGRATIONS,
       }),
