@@ -39,6 +39,7 @@ import { ProviderKeyEntity } from './byok/provider-key.entity';
 import { ProviderKeysAdminController, ProviderKeysController } from './byok/provider-keys.controller';
 import { ProviderKeysRepository } from './byok/provider-keys.repository';
 import { ProviderKeysService } from './byok/provider-keys.service';
+import { AdmissionLeases } from './guardrails/admission-leases';
 import { GuardrailCounters } from './guardrails/guardrail-counters';
 import { GuardrailPoliciesRepository } from './guardrails/guardrail-policies.repository';
 import { GuardrailPolicyEntity } from './guardrails/guardrail-policy.entity';
@@ -117,6 +118,7 @@ export class AppModule {
         WebSearchClient,
         GuardrailPoliciesRepository,
         GuardrailCounters,
+        AdmissionLeases,
         GuardrailsService,
         ProviderKeysRepository,
         ProviderKeysService,

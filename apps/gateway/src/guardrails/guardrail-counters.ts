@@ -3,46 +3,6 @@ import { REDIS_CLIENT, redisScript, type RedisScriptRunner } from '@switchyard/d
 import type Redis from 'ioredis';
 
 /**
- * One round trip for everything a request must pass before it is served: optionally a stream slot (KEYS[1], a
- * sorted set of stream ids scored by when they expire), then every counter against its limit. Only if all pass are
- * the `incr` counters (requests) incremented and the slot taken; `check` ones (tokens, charged after the answer) are
- * only compared. All or nothing.
- * ARGV[1..5]: 1 = with slot | 0, slot limit, now ms, stream id, slot expires at ms. Then per counter: limit, ttl ms,
- * 1 = incr | 0 = check. Returns {-1} when no slot is free, {i, count} for the first counter reached, else {0, counts…}.
- */
-const ADMIT = `
-local withSlot = ARGV[1] == '1'
-local first = withSlot and 2 or 1
-if withSlot then
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return {-1} end
-end
-for i = first, #KEYS do
-  local a = 5 + 3 * (i - first)
-  local limit = tonumber(ARGV[a + 1])
-  local current = tonumber(redis.call('GET', KEYS[i]) or '0')
-  local incr = ARGV[a + 3] == '1'
-  if (incr and current + 1 > limit) or ((not incr) and current >= limit) then return {i - first + 1, current} end
-end
-local counts = {0}
-for i = first, #KEYS do
-  local a = 5 + 3 * (i - first)
-  if ARGV[a + 3] == '1' then
-    local value = redis.call('INCR', KEYS[i])
-    if value == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[a + 2]) end
-    counts[#counts + 1] = value
-  else
-    counts[#counts + 1] = tonumber(redis.call('GET', KEYS[i]) or '0')
-  end
-end
-if withSlot then
-  redis.call('ZADD', KEYS[1], ARGV[5], ARGV[4])
-  redis.call('PEXPIREAT', KEYS[1], ARGV[5])
-end
-return counts
-`;
-
-/**
  * Reserves up to ARGV[1] micro-USD (at least ARGV[2]) on every budget counter: the grant is the most that fits
  * under every limit. ARGV per key after the two: limit, ttl ms. Returns {grant} or {-i, used} when key i lacks room.
  * Amounts stay below 2^53 (budgets are capped at 10^15 micro-USD), exact in Lua's doubles.
@@ -90,42 +50,17 @@ export interface CounterLimit {
 
 type Reply = Array<number | string>;
 
-/** A stream slot to take with the admission (see StreamSlotsStore for the set it lives in). */
-export interface StreamSlotClaim {
-  key: string;
-  streamId: string;
-  limit: number;
-  nowMs: number;
-  holdMs: number;
-}
-
-/** The Redis side of guardrails: atomic counters shared by every gateway replica (one round trip each). */
+/** The Redis side of budgets and token counts: atomic counters shared by every gateway replica (one round trip each). Request rates are leased (AdmissionLeases). */
 @Injectable()
 export class GuardrailCounters {
-  private readonly admitScript: RedisScriptRunner;
   private readonly reserveScript: RedisScriptRunner;
   private readonly releaseScript: RedisScriptRunner;
   private readonly addScript: RedisScriptRunner;
 
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {
-    this.admitScript = redisScript(redis, 'guardrailAdmit', ADMIT);
     this.reserveScript = redisScript(redis, 'guardrailReserve', RESERVE);
     this.releaseScript = redisScript(redis, 'guardrailRelease', RELEASE);
     this.addScript = redisScript(redis, 'guardrailAdd', ADD);
-  }
-
-  /**
-   * `slotFull` when the stream slot was wanted and none is free; `reached` is the index of the first limit reached;
-   * either way nothing was counted or taken. Else each counter's value after (and the slot is held).
-   */
-  async admit(counters: Array<CounterLimit & { mode: 'incr' | 'check' }>, slot?: StreamSlotClaim): Promise<{ slotFull?: true; reached?: number; counts: number[] }> {
-    const head = slot ? ['1', String(slot.limit), String(slot.nowMs), slot.streamId, String(slot.nowMs + slot.holdMs)] : ['0', '0', '0', '', '0'];
-    const args = counters.flatMap((c) => [String(c.limit), String(c.ttlMs), c.mode === 'incr' ? '1' : '0']);
-    const keys = [...(slot ? [slot.key] : []), ...counters.map((c) => c.key)];
-    const reply = (await this.admitScript(keys, [...head, ...args])) as Reply;
-    const status = Number(reply[0]);
-    if (status === -1) return { slotFull: true, counts: [] };
-    return status === 0 ? { counts: reply.slice(1).map(Number) } : { reached: status - 1, counts: [Number(reply[1])] };
   }
 
   /** Reserves between `least` and `amount` on every budget; `short` is the index of a budget without room for `least`. */

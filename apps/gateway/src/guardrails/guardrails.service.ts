@@ -3,7 +3,9 @@ import { ExpiringCache } from '../caching/expiring-cache';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { AppError, type ErrorCode } from '@switchyard/errors';
 import { streamSlotsFull } from '../streaming/stream-limits';
-import { GuardrailCounters, type StreamSlotClaim } from './guardrail-counters';
+import { type StreamSlotClaim, StreamSlotsStore } from '../streaming/stream-slots.store';
+import { AdmissionLeases, type AdmissionResult } from './admission-leases';
+import { GuardrailCounters } from './guardrail-counters';
 import { GuardrailPoliciesRepository } from './guardrail-policies.repository';
 import { GuardrailPolicySchema, type ScopedPolicy } from './guardrail-policy';
 import { counterTtlMs, dayWindow, minuteWindow, monthWindow, resetWindow, type Window } from './guardrail-windows';
@@ -50,6 +52,8 @@ export class GuardrailsService {
   constructor(
     private readonly repository: GuardrailPoliciesRepository,
     private readonly counters: GuardrailCounters,
+    private readonly leases: AdmissionLeases,
+    private readonly streamSlots: StreamSlotsStore,
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
   ) {}
 
@@ -101,10 +105,11 @@ export class GuardrailsService {
   }
 
   /**
-   * Counts the request against every requests-per-minute/day limit and checks tokens-per-minute, atomically
-   * across replicas. Returns the tightest requests-per-minute status for the X-RateLimit headers, and the
-   * violation to answer with when a limit is reached (nothing was counted then). With `slot`, a stream slot is taken
-   * in the same Redis call, only when every limit passes; a full slot set is the violation then.
+   * Counts the request against every requests-per-minute/day limit and checks tokens-per-minute, across replicas
+   * (from this process's leases when it holds some, see AdmissionLeases). Returns the tightest requests-per-minute
+   * status for the X-RateLimit headers, and the violation to answer with when a limit is reached (nothing was counted
+   * then). With `slot`, a stream slot is taken at the same time, and kept only when every limit passes; a full slot
+   * set is the violation then (and nothing is counted).
    */
   async admit(policies: ScopedPolicy[], key: GuardedCaller, nowMs = Date.now(), slot?: StreamSlotClaim): Promise<{ status?: RateLimitStatus; violation?: AppError }> {
     const minute = minuteWindow(nowMs);
@@ -117,18 +122,17 @@ export class GuardrailsService {
       if (tpm) limits.push({ code: 'tokens_per_minute_exceeded', p, limit: tpm, window: minute, mode: 'check', kind: 'tpm' });
     }
     if (limits.length === 0 && !slot) return {};
-    const result = await this.counters.admit(
-      limits.map((l) => ({ key: counterKey(l.kind, l.p, l.window), limit: l.limit, ttlMs: counterTtlMs(l.window, nowMs), mode: l.mode })),
-      slot,
-    );
-    if (result.slotFull) return { violation: streamSlotsFull(slot?.limit ?? 0) };
-    if (result.reached !== undefined) {
+    const counters = limits.map((l) => ({ key: counterKey(l.kind, l.p, l.window), limit: l.limit, ttlMs: counterTtlMs(l.window, nowMs), mode: l.mode, endsAtMs: l.window.endsAtMs }));
+    const result = await this.admitWithSlot(counters.length > 0 ? this.leases.admit(counters, nowMs) : undefined, slot);
+    if (result === 'slot_full') return { violation: streamSlotsFull(slot?.limit ?? 0) };
+    if (!result) return {};
+    if (!result.admitted) {
       const l = limits[result.reached];
       const retryAfterMs = Math.max(1, l.window.endsAtMs - nowMs);
       const unit = l.kind === 'tpm' ? 'tokens per minute' : l.kind === 'rpm' ? 'requests per minute' : 'requests per day';
       const error = violation(l.code, `This ${scopeName(l.p)} is limited to ${l.limit} ${unit}.`, `Retry after ${Math.ceil(retryAfterMs / 1000)} s, or ask for a higher limit.`, l.p, {
         limit: l.limit,
-        used: result.counts[0],
+        used: result.count,
         reset_at: new Date(l.window.endsAtMs).toISOString(),
       }, retryAfterMs);
       return { violation: error, ...(l.kind === 'rpm' ? { status: { limit: l.limit, remaining: 0, resetAtMs: l.window.endsAtMs } } : {}) };
@@ -140,6 +144,31 @@ export class GuardrailsService {
       if (!tightest || remaining < tightest.remaining) tightest = { limit: l.limit, remaining, resetAtMs: l.window.endsAtMs };
     });
     return { status: tightest };
+  }
+
+  /**
+   * The counters and the slot are taken side by side (each usually without Redis; when both need it, their calls
+   * leave together). Both pass or neither is kept: the request's units or its slot are given back to this process.
+   */
+  private async admitWithSlot(counting: Promise<AdmissionResult> | undefined, slot: StreamSlotClaim | undefined): Promise<AdmissionResult | 'slot_full' | undefined> {
+    const taking = slot ? this.streamSlots.acquire(slot.scopeId, slot.streamId, slot.limit, slot.holdMs) : undefined;
+    const [counted, taken] = await Promise.allSettled([counting, taking]);
+    const admitted = counted.status === 'fulfilled' && counted.value?.admitted === true ? counted.value : undefined;
+    const slotHeld = taken.status === 'fulfilled' && taken.value === true;
+    const giveBack = async () => {
+      if (admitted) admitted.undo();
+      if (slot && slotHeld) await this.streamSlots.release(slot.scopeId, slot.streamId);
+    };
+    if (counted.status === 'rejected' || taken.status === 'rejected') {
+      await giveBack().catch(() => undefined);
+      throw counted.status === 'rejected' ? counted.reason : (taken as PromiseRejectedResult).reason;
+    }
+    if (slot && !slotHeld) {
+      await giveBack();
+      return 'slot_full';
+    }
+    if (counted.value && !counted.value.admitted && slotHeld) await giveBack();
+    return counted.value;
   }
 
   /** A key without a requests-per-minute limit of its own gets the gateway default (RATE_LIMIT_DEFAULT_RPM, 0 = none). */
@@ -212,6 +241,7 @@ export class GuardrailsService {
     if (reservation) await this.counters.release(reservation.keys, reservation.grantedMicros - costMicros);
     const minute = minuteWindow(nowMs);
     const tpm = policies.filter((p) => p.policy.tokens_per_minute).map((p) => ({ key: counterKey('tpm', p, minute), ttlMs: counterTtlMs(minute, nowMs) }));
+    if (tokens > 0) this.leases.noteAdded(tpm.map((c) => c.key), tokens);
     await this.counters.add(tpm, tokens);
   }
 }

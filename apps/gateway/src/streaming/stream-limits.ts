@@ -2,8 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
 import type { FastifyReply } from 'fastify';
 import type { GatewayEnv } from '../config/gateway.env';
-import type { StreamSlotClaim } from '../guardrails/guardrail-counters';
-import { type StreamSlotsStore, streamSlotsKey } from './stream-slots.store';
+import type { StreamSlotClaim, StreamSlotsStore } from './stream-slots.store';
 
 type StreamLimitsEnv = Pick<GatewayEnv, 'GATEWAY_STREAMS_PER_KEY_MAX' | 'GATEWAY_STREAM_DURATION_MS_MAX' | 'UPSTREAM_TIMEOUT_MS'>;
 
@@ -18,12 +17,12 @@ export async function takeStreamSlot(slots: StreamSlotsStore, env: StreamLimitsE
   releaseStreamSlotOnClose(slots, scopeId, streamId, reply, logger);
 }
 
-/** The slot a stream needs, for taking it in the same Redis call as the guardrail admission; none when unlimited. */
-export function streamSlotClaim(env: StreamLimitsEnv, scopeId: string, streamId: string, nowMs = Date.now()): StreamSlotClaim | undefined {
+/** The slot a stream needs, taken together with the guardrail admission (both pass or neither); none when unlimited. */
+export function streamSlotClaim(env: StreamLimitsEnv, scopeId: string, streamId: string): StreamSlotClaim | undefined {
   const limit = env.GATEWAY_STREAMS_PER_KEY_MAX;
   if (limit === 0) return undefined;
   // Held past the duration cap only if a replica died holding it.
-  return { key: streamSlotsKey(scopeId), streamId, limit, nowMs, holdMs: env.GATEWAY_STREAM_DURATION_MS_MAX + env.UPSTREAM_TIMEOUT_MS };
+  return { scopeId, streamId, limit, holdMs: env.GATEWAY_STREAM_DURATION_MS_MAX + env.UPSTREAM_TIMEOUT_MS };
 }
 
 export function streamSlotsFull(limit: number): AppError {
