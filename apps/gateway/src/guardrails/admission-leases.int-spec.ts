@@ -217,5 +217,21 @@ describe('admission leases (real Redis; two holders stand in for two gateway pro
       expect(await d.acquire(small, 'z', 2, 10_000)).toBe(true);
       await Promise.all([c.beforeApplicationShutdown(), d.beforeApplicationShutdown()]);
     });
+
+    it('at the limit, a stream that closes while another call is out for a slot gives that call its slot', async () => {
+      // A client starts its next stream the moment the last one ended: its call can reach Redis before the close does.
+      const slots = new StreamSlotsStore(client());
+      const scopeId = randomUUID();
+      expect(await slots.acquire(scopeId, 'a', 2, 10_000)).toBe(true);
+      expect(await slots.acquire(scopeId, 'b', 2, 10_000)).toBe(true);
+      const next = slots.acquire(scopeId, 'c', 2, 10_000);
+      await slots.release(scopeId, 'a');
+      expect(await next).toBe(true);
+      expect(await plain.zcard(`${prefix}${streamSlotsKey(scopeId)}`)).toBe(2);
+      await slots.release(scopeId, 'b');
+      await slots.release(scopeId, 'c');
+      await slots.beforeApplicationShutdown();
+      expect(await plain.zcard(`${prefix}${streamSlotsKey(scopeId)}`)).toBe(0);
+    });
   });
 });

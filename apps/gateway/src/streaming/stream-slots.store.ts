@@ -100,24 +100,25 @@ export class StreamSlotsStore implements BeforeApplicationShutdown {
     const entries = Array.from({ length: 1 + sparesWanted }, () => `${this.entryPrefix}${this.entrySeq++}`);
     this.roundTrips++;
     pool.acquiring++;
-    let taken: number;
-    let held: number;
     try {
-      [taken, held] = ((await this.acquireScript([pool.key], [String(limit), String(nowMs), String(nowMs + holdMs), String(sparesWanted), ...entries])) as number[]).map(Number);
+      const [taken, held] = ((await this.acquireScript([pool.key], [String(limit), String(nowMs), String(nowMs + holdMs), String(sparesWanted), ...entries])) as number[]).map(Number);
+      pool.heldElsewhere = held - taken - pool.inUse.size - pool.spare.length;
+      if (taken === 0) {
+        // Full as Redis saw it. A stream of this process that ended meanwhile (its entry kept as a spare while this call
+        // was out, see release) or whose close is due in this loop turn frees a slot for this one.
+        await new Promise((resolve) => setImmediate(resolve));
+        const late = pool.spare.pop();
+        if (late === undefined) return false;
+        pool.inUse.set(streamId, { entry: late, sinceMs: nowMs });
+        return true;
+      }
+      if (pool.inUse.size === 0 && pool.spare.length === 0) pool.renewedAtMs = nowMs;
+      pool.inUse.set(streamId, { entry: entries[0], sinceMs: nowMs });
+      pool.spare.push(...entries.slice(1, taken));
     } finally {
       pool.acquiring--;
     }
-    pool.heldElsewhere = held - taken - pool.inUse.size - pool.spare.length;
-    if (taken === 0) {
-      // Full, but a spare that another call of this process brought meanwhile is this stream's.
-      const late = pool.spare.pop();
-      if (late === undefined) return false;
-      pool.inUse.set(streamId, { entry: late, sinceMs: nowMs });
-      return true;
-    }
-    if (pool.inUse.size === 0 && pool.spare.length === 0) pool.renewedAtMs = nowMs;
-    pool.inUse.set(streamId, { entry: entries[0], sinceMs: nowMs });
-    pool.spare.push(...entries.slice(1, taken));
+    this.trimSpares(pool);
     this.ensureSweeping();
     return true;
   }
@@ -130,15 +131,29 @@ export class StreamSlotsStore implements BeforeApplicationShutdown {
     pool.inUse.delete(streamId);
     const nowMs = Date.now();
     pool.lastUseMs = nowMs;
-    // As when spares are taken: at most 1/16 of the room the other holders leave.
-    const sparesAllowed = Math.min(SPARES_MAX, Math.floor((pool.limit - Math.max(0, pool.heldElsewhere) - pool.inUse.size) / 16));
+    // Kept as a spare while the set has lots of room, or while a call of this process is out for a slot: Redis may
+    // count this entry for it (the call left before this stream closed), and the call takes the spare if refused.
     // An entry held past holdMs may have expired from the set meanwhile: it is not handed out again.
-    if (!this.closing && pool.spare.length < sparesAllowed && nowMs - held.sinceMs < pool.holdMs) {
+    if (!this.closing && (pool.acquiring > 0 || pool.spare.length < this.sparesAllowed(pool)) && nowMs - held.sinceMs < pool.holdMs) {
       pool.spare.push(held.entry);
       return;
     }
     this.roundTrips++;
     await this.redis.zrem(pool.key, held.entry);
+  }
+
+  /** As when spares are taken: at most SPARES_MAX, and 1/16 of the room the other holders leave. */
+  private sparesAllowed(pool: SlotPool): number {
+    return Math.min(SPARES_MAX, Math.floor((pool.limit - Math.max(0, pool.heldElsewhere) - pool.inUse.size) / 16));
+  }
+
+  /** Spares kept for calls that were out (see release) beyond the allowance go back once no call is out. */
+  private trimSpares(pool: SlotPool): void {
+    const surplus = pool.acquiring === 0 ? pool.spare.length - Math.max(0, this.sparesAllowed(pool)) : 0;
+    if (surplus <= 0) return;
+    const entries = pool.spare.splice(0, surplus);
+    this.roundTrips++;
+    void this.redis.zrem(pool.key, ...entries).catch((error: unknown) => this.logger.warn({ err: error }, 'spare stream slots not given back'));
   }
 
   /** Spares go back so other replicas can use them; slots of streams still open expire if not released. */
