@@ -154,11 +154,13 @@ describe('routing health: fallbacks, breakers and the router snapshot (separate 
   });
 
   it('kill the router: the gateway keeps routing with the last snapshot (health-aware, not catalog order)', async () => {
-    // The remaining half-open endpoints get their probes; then every breaker is closed again.
-    for (let i = 0; i < 10; i++) {
+    // The remaining half-open endpoints get their probes (each once its own cooldown is over, so requests keep coming
+    // until then, however fast they are served); then every breaker is closed again.
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
       expect((await chat()).status).toBe(200);
       const view = await endpoints();
       if (view.endpoints.every((e) => e.breaker.state === 'closed')) break;
+      await new Promise((r) => setTimeout(r, 50));
     }
     await breakersUntil((e) => Object.values(e).every((view) => view.breaker.state === 'closed'));
     // The last snapshot says what catalog order would not: fireworks (no failure) is the most reliable endpoint.

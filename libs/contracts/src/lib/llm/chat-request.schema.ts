@@ -49,8 +49,17 @@ const AssistantMessageSchema = z.object({
 });
 const ToolMessageSchema = z.object({ role: z.literal('tool'), content: ContentSchema, tool_call_id: z.string() });
 
+/** A caller's content: a string, or at least one part (OpenAI refuses an empty array too). */
+const CallerContentSchema = z.union([z.string(), z.array(ContentPartSchema).min(1).max(CHAT_LIMITS.contentPartsMax)]);
+
 /** A message as OpenAI-surface callers send it. */
-export const ChatMessageSchema = z.discriminatedUnion('role', [SystemMessageSchema, DeveloperMessageSchema, UserMessageSchema, AssistantMessageSchema, ToolMessageSchema]);
+export const ChatMessageSchema = z.discriminatedUnion('role', [
+  SystemMessageSchema.extend({ content: CallerContentSchema }),
+  DeveloperMessageSchema.extend({ content: CallerContentSchema }),
+  UserMessageSchema.extend({ content: CallerContentSchema }),
+  AssistantMessageSchema,
+  ToolMessageSchema.extend({ content: CallerContentSchema }),
+]);
 
 /** A canonical message: the wire one, plus provider-signed reasoning the Anthropic and Gemini surfaces carry back. */
 export const CanonicalChatMessageSchema = z.discriminatedUnion('role', [
