@@ -154,7 +154,7 @@ export class CompletionPipeline {
     const policies = await this.guardrails.policiesFor(key);
     const content = (await this.workspaceSettings.storesContent({ workspaceId: key.workspaceId, apiKeyId: key.apiKeyId ?? key.scopeId })) ? new RequestContentCapture(this.env.CONTENT_LOGGING_BYTES_MAX, body.messages) : undefined;
     this.guardrails.checkRequestedModel(policies, routed.model);
-    // Rate limits and the stream slot in one Redis round trip: both pass, or nothing is counted or taken.
+    // Rate limits and the stream slot, usually from this process's leases: both pass, or nothing is counted or taken.
     const slot = body.stream ? streamSlotClaim(this.env, key.scopeId, requestId) : undefined;
     const admission = await this.guardrails.admit(policies, { ...key, rateScopeId: key.scopeId }, Date.now(), slot);
     if (admission.status) reply.headers(rateLimitHeaders(admission.status));

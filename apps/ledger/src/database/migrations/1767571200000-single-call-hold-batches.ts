@@ -64,7 +64,6 @@ export function holdBatchFunctionSql(variant: 'batch' | 'commands'): string {
   --    resolutions, captures) cannot change under this batch; workspace balances are locked below
   ${LOCK_HOLD_SYSTEM_ACCOUNTS}
 `;
-  const onReleaseNotFound = commands ? '\n        v_tombs := v_tombs || c_hold[i];' : '';
   return `
 CREATE OR REPLACE FUNCTION ledger.apply_hold_${variant}(p_commands jsonb)
 RETURNS TABLE (out_index integer, out_result jsonb, out_error_code text, out_error_message text, out_error_detail text)
@@ -190,7 +189,67 @@ ${lockAfterParse}
   r_result := array_fill(NULL::jsonb, ARRAY[n]); r_code := array_fill(NULL::text, ARRAY[n]);
   r_msg := array_fill(NULL::text, ARRAY[n]); r_detail := array_fill(NULL::text, ARRAY[n]);
 
-  -- 5. decide, in batch order; checks first, effects only once the command is sure to succeed
+${decideLoopSql(commands)}
+
+  -- 6. one statement writes the batch; any constraint it trips aborts all of it
+  IF nt > 0 THEN
+    WITH ins AS (
+      INSERT INTO ledger.transfers (idempotency_key, journal_key, kind, debit_account_id, credit_account_id, amount, currency, reason, pending_id, timeout_at, user_data)
+      SELECT x.key, x.journal, x.kind, x.dr, x.cr, x.amount, x.cur, x.reason, x.pending,
+             CASE WHEN x.kind = 'pending' THEN now() + x.timeout_ms * interval '1 millisecond' END, x.user_data
+        FROM unnest(t_key, t_journal, t_kind, t_dr, t_cr, t_amount, t_cur, t_reason, t_pending, t_timeout_ms, t_user)
+             AS x (key, journal, kind, dr, cr, amount, cur, reason, pending, timeout_ms, user_data)
+      RETURNING id, kind, timeout_at
+    ), opened AS (
+      INSERT INTO ledger.pending_open (pending_id, timeout_at) SELECT id, timeout_at FROM ins WHERE kind = 'pending'
+    ), closed AS (
+      DELETE FROM ledger.pending_open WHERE pending_id = ANY (d_pid)
+    ), captured AS (
+      INSERT INTO ledger.hold_captures (hold_id, pending_id, status, requested_amount, captured_amount, released_amount, overage_amount, unbilled_amount)
+      SELECT * FROM unnest(h_hold, h_pid, h_status, h_req, h_cap, h_rel, h_over, h_unb)
+    )
+    UPDATE ledger.accounts a
+       SET debits_pending = a.debits_pending + (d.dp - d.odp), debits_posted = a.debits_posted + (d.dpo - d.odpo),
+           credits_pending = a.credits_pending + (d.cp - d.ocp), credits_posted = a.credits_posted + (d.cpo - d.ocpo),
+           version = a.version + d.changes
+      FROM unnest(a_id, a_dp, o_dp, a_dpo, o_dpo, a_cp, o_cp, a_cpo, o_cpo, a_n) AS d (id, dp, odp, dpo, odpo, cp, ocp, cpo, ocpo, changes)
+     WHERE a.id = d.id AND d.changes > 0;
+  END IF;
+${commands ? `  END decide;
+
+  IF cardinality(v_tombs) > 0 THEN
+    INSERT INTO ledger.hold_tombstones (hold_id) SELECT unnest(v_tombs) ON CONFLICT DO NOTHING;
+  END IF;
+
+  IF v_refused IS NULL THEN
+    RETURN QUERY SELECT (x.i - 1)::integer, x.res, x.code, x.msg, x.detail
+      FROM unnest(r_result, r_code, r_msg, r_detail) WITH ORDINALITY AS x (res, code, msg, detail, i);
+    RETURN;
+  END IF;
+  f_result := array_fill(NULL::jsonb, ARRAY[v_total]); f_code := array_fill(NULL::text, ARRAY[v_total]);
+  f_msg := array_fill(NULL::text, ARRAY[v_total]); f_detail := array_fill(NULL::text, ARRAY[v_total]);
+  FOREACH i IN ARRAY v_refused LOOP
+    f_code[i + 1] := 'LDG02'; f_msg[i + 1] := format('Hold %s was released before it was created.', p_commands->i->>'holdId');
+    f_detail[i + 1] := json_build_object('holdId', p_commands->i->>'holdId')::text;
+  END LOOP;
+  FOR k IN 1 .. cardinality(v_pos) LOOP
+    i := v_pos[k] + 1;
+    f_result[i] := r_result[k]; f_code[i] := r_code[k]; f_msg[i] := r_msg[k]; f_detail[i] := r_detail[k];
+  END LOOP;
+  RETURN QUERY SELECT (g.i - 1)::integer, f_result[g.i], f_code[g.i], f_msg[g.i], f_detail[g.i] FROM generate_series(1, v_total) AS g (i);
+` : `  RETURN QUERY SELECT (x.i - 1)::integer, x.res, x.code, x.msg, x.detail
+    FROM unnest(r_result, r_code, r_msg, r_detail) WITH ORDINALITY AS x (res, code, msg, detail, i);
+`}END $$;
+`;
+}
+
+/**
+ * Step 5 of both batch functions: decide every command in batch order against the state read before it. Later
+ * migrations reuse it unchanged; with `commands`, a release that finds no hold is remembered for its tombstone.
+ */
+export function decideLoopSql(commands: boolean): string {
+  const onReleaseNotFound = commands ? '\n        v_tombs := v_tombs || c_hold[i];' : '';
+  return `  -- 5. decide, in batch order; checks first, effects only once the command is sure to succeed
   FOR i IN 1 .. n LOOP
     IF c_dup[i] THEN
       r_code[i] := '40001'; r_msg[i] := format('Hold %s appears earlier in this batch; send it again.', c_hold[i]);
@@ -355,56 +414,5 @@ ${lockAfterParse}
     ELSE
       r_code[i] := 'LDG04'; r_msg[i] := format('Unknown hold command %s.', c_op[i]);
     END IF;
-  END LOOP;
-
-  -- 6. one statement writes the batch; any constraint it trips aborts all of it
-  IF nt > 0 THEN
-    WITH ins AS (
-      INSERT INTO ledger.transfers (idempotency_key, journal_key, kind, debit_account_id, credit_account_id, amount, currency, reason, pending_id, timeout_at, user_data)
-      SELECT x.key, x.journal, x.kind, x.dr, x.cr, x.amount, x.cur, x.reason, x.pending,
-             CASE WHEN x.kind = 'pending' THEN now() + x.timeout_ms * interval '1 millisecond' END, x.user_data
-        FROM unnest(t_key, t_journal, t_kind, t_dr, t_cr, t_amount, t_cur, t_reason, t_pending, t_timeout_ms, t_user)
-             AS x (key, journal, kind, dr, cr, amount, cur, reason, pending, timeout_ms, user_data)
-      RETURNING id, kind, timeout_at
-    ), opened AS (
-      INSERT INTO ledger.pending_open (pending_id, timeout_at) SELECT id, timeout_at FROM ins WHERE kind = 'pending'
-    ), closed AS (
-      DELETE FROM ledger.pending_open WHERE pending_id = ANY (d_pid)
-    ), captured AS (
-      INSERT INTO ledger.hold_captures (hold_id, pending_id, status, requested_amount, captured_amount, released_amount, overage_amount, unbilled_amount)
-      SELECT * FROM unnest(h_hold, h_pid, h_status, h_req, h_cap, h_rel, h_over, h_unb)
-    )
-    UPDATE ledger.accounts a
-       SET debits_pending = a.debits_pending + (d.dp - d.odp), debits_posted = a.debits_posted + (d.dpo - d.odpo),
-           credits_pending = a.credits_pending + (d.cp - d.ocp), credits_posted = a.credits_posted + (d.cpo - d.ocpo),
-           version = a.version + d.changes
-      FROM unnest(a_id, a_dp, o_dp, a_dpo, o_dpo, a_cp, o_cp, a_cpo, o_cpo, a_n) AS d (id, dp, odp, dpo, odpo, cp, ocp, cpo, ocpo, changes)
-     WHERE a.id = d.id AND d.changes > 0;
-  END IF;
-${commands ? `  END decide;
-
-  IF cardinality(v_tombs) > 0 THEN
-    INSERT INTO ledger.hold_tombstones (hold_id) SELECT unnest(v_tombs) ON CONFLICT DO NOTHING;
-  END IF;
-
-  IF v_refused IS NULL THEN
-    RETURN QUERY SELECT (x.i - 1)::integer, x.res, x.code, x.msg, x.detail
-      FROM unnest(r_result, r_code, r_msg, r_detail) WITH ORDINALITY AS x (res, code, msg, detail, i);
-    RETURN;
-  END IF;
-  f_result := array_fill(NULL::jsonb, ARRAY[v_total]); f_code := array_fill(NULL::text, ARRAY[v_total]);
-  f_msg := array_fill(NULL::text, ARRAY[v_total]); f_detail := array_fill(NULL::text, ARRAY[v_total]);
-  FOREACH i IN ARRAY v_refused LOOP
-    f_code[i + 1] := 'LDG02'; f_msg[i + 1] := format('Hold %s was released before it was created.', p_commands->i->>'holdId');
-    f_detail[i + 1] := json_build_object('holdId', p_commands->i->>'holdId')::text;
-  END LOOP;
-  FOR k IN 1 .. cardinality(v_pos) LOOP
-    i := v_pos[k] + 1;
-    f_result[i] := r_result[k]; f_code[i] := r_code[k]; f_msg[i] := r_msg[k]; f_detail[i] := r_detail[k];
-  END LOOP;
-  RETURN QUERY SELECT (g.i - 1)::integer, f_result[g.i], f_code[g.i], f_msg[g.i], f_detail[g.i] FROM generate_series(1, v_total) AS g (i);
-` : `  RETURN QUERY SELECT (x.i - 1)::integer, x.res, x.code, x.msg, x.detail
-    FROM unnest(r_result, r_code, r_msg, r_detail) WITH ORDINALITY AS x (res, code, msg, detail, i);
-`}END $$;
-`;
+  END LOOP;`;
 }

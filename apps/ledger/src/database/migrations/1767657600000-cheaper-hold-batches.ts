@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { holdBatchFunctionSql as previousHoldBatchFunctionSql } from './1767571200000-single-call-hold-batches';
+import { decideLoopSql, holdBatchFunctionSql as previousHoldBatchFunctionSql } from './1767571200000-single-call-hold-batches';
 
 /**
  * A cheaper fixed cost per hold batch: fewer statements, fewer plan nodes, no sort per aggregate.
@@ -150,7 +150,6 @@ const SMALL_BATCH = 8;
  */
 export function holdBatchFunctionSql(variant: 'batch' | 'commands'): string {
   const commands = variant === 'commands';
-  const onReleaseNotFound = commands ? '\n        v_tombs := v_tombs || c_hold[i];' : '';
   const returnRows = `IF n <= ${SMALL_BATCH} THEN
     FOR i IN 1 .. n LOOP
       out_index := i - 1; out_result := r_result[i]; out_error_code := r_code[i]; out_error_message := r_msg[i]; out_error_detail := r_detail[i];
@@ -284,172 +283,7 @@ BEGIN
   r_result := array_fill(NULL::jsonb, ARRAY[n]); r_code := array_fill(NULL::text, ARRAY[n]);
   r_msg := array_fill(NULL::text, ARRAY[n]); r_detail := array_fill(NULL::text, ARRAY[n]);
 
-  -- 5. decide, in batch order; checks first, effects only once the command is sure to succeed
-  FOR i IN 1 .. n LOOP
-    IF c_dup[i] THEN
-      r_code[i] := '40001'; r_msg[i] := format('Hold %s appears earlier in this batch; send it again.', c_hold[i]);
-      CONTINUE;
-    END IF;
-
-    IF c_op[i] = 'create' THEN
-      k := c_acc[i];
-      IF k IS NULL THEN
-        r_code[i] := 'LDG01'; r_msg[i] := format('Workspace %s has no ledger account.', c_ws[i]);
-        r_detail[i] := json_build_object('workspaceId', c_ws[i])::text;
-        CONTINUE;
-      END IF;
-      v_available := a_cpo[k] - a_dpo[k] - a_dp[k];
-      IF c_pid[i] IS NOT NULL THEN
-        IF c_pkind[i] <> 'pending' OR c_pdr_id[i] <> a_id[k] THEN
-          r_code[i] := 'LDG02'; r_msg[i] := format('Hold %s already exists for another workspace.', c_hold[i]);
-          r_detail[i] := json_build_object('holdId', c_hold[i])::text;
-        ELSE
-          r_result[i] := jsonb_build_object('result', 'exists', 'amount', c_pamount[i]::text, 'available', GREATEST(v_available, 0)::text);
-        END IF;
-        CONTINUE;
-      END IF;
-      IF v_available >= c_amount[i] THEN
-        v_amount := c_amount[i];
-      ELSIF c_min[i] IS NOT NULL AND v_available >= c_min[i] THEN
-        v_amount := v_available;  -- partial hold: the caller lowers max_tokens instead of refusing
-      ELSE
-        r_code[i] := 'LDG03'; r_msg[i] := 'Insufficient balance for this request.';
-        r_detail[i] := json_build_object('availableMicros', GREATEST(v_available, 0)::text, 'requiredMicros', COALESCE(c_min[i], c_amount[i])::text)::text;
-        CONTINUE;
-      END IF;
-      IF v_amount > c_max - a_cp[v_revenue] THEN
-        -- one command's overflow must not abort the batch (the single-command path failed alone with 22003)
-        r_code[i] := '22003'; r_msg[i] := 'bigint out of range';
-        CONTINUE;
-      END IF;
-      IF a_drg[k] AND a_dp[k] + a_dpo[k] + v_amount > a_cpo[k] THEN
-        r_code[i] := 'LDG03'; r_msg[i] := 'Insufficient balance for this request.';
-        r_detail[i] := json_build_object('availableMicros', GREATEST(v_available, 0)::text, 'requiredMicros', v_amount::text)::text;
-        CONTINUE;
-      END IF;
-      a_dp[k] := a_dp[k] + v_amount; a_n[k] := a_n[k] + 1;
-      a_cp[v_revenue] := a_cp[v_revenue] + v_amount; a_n[v_revenue] := a_n[v_revenue] + 1;
-      nt := nt + 1;
-      t_key[nt] := 'hold:' || c_hold[i]; t_journal[nt] := 'hold:' || c_hold[i]; t_kind[nt] := 'pending'; t_dr[nt] := a_id[k]; t_cr[nt] := a_id[v_revenue];
-      t_amount[nt] := v_amount; t_cur[nt] := a_cur[k]; t_reason[nt] := 'usage_hold'; t_pending[nt] := NULL; t_timeout_ms[nt] := c_timeout[i]; t_user[nt] := c_meta[i];
-      r_result[i] := jsonb_build_object('result', 'created', 'amount', v_amount::text, 'available', (v_available - v_amount)::text);
-
-    ELSIF c_op[i] = 'capture' THEN
-      IF c_cap[i] IS NOT NULL THEN
-        r_result[i] := c_cap[i];
-        CONTINUE;
-      END IF;
-      IF c_pid[i] IS NULL OR c_pkind[i] <> 'pending' THEN
-        r_code[i] := 'LDG01'; r_msg[i] := format('Hold %s does not exist.', c_hold[i]); r_detail[i] := json_build_object('holdId', c_hold[i])::text;
-        CONTINUE;
-      END IF;
-      dr := c_pdr[i]; cr := c_pcr[i]; ub := v_unbilled;
-      IF c_rkind[i] = 'void' THEN
-        r_result[i] := jsonb_build_object('result', 'exists', 'status', 'voided', 'captured', '0', 'released', c_pamount[i]::text, 'overage', '0', 'unbilled', '0');
-        CONTINUE;
-      ELSIF c_rkind[i] = 'post' THEN
-        r_code[i] := 'P0001'; r_msg[i] := format('hold %s posted without a capture record', c_hold[i]);
-        CONTINUE;
-      END IF;
-      v_expire := c_rkind[i] IS NULL AND now() >= c_ptimeout[i];
-      v_status := CASE WHEN c_rkind[i] = 'expire' OR v_expire THEN 'expired' ELSE 'posted' END;
-      IF v_status = 'posted' THEN
-        v_post := LEAST(c_amount[i], c_pamount[i]);
-      ELSE
-        v_post := 0;
-      END IF;
-      v_excess := c_amount[i] - v_post;
-      -- the debit account's availability once this hold is resolved (its pending amount freed, v_post posted)
-      v_available := CASE WHEN c_rkind[i] IS NULL THEN a_cpo[dr] - (a_dpo[dr] + v_post) - (a_dp[dr] - c_pamount[i])
-                          ELSE a_cpo[dr] - a_dpo[dr] - a_dp[dr] END;
-      v_charge := LEAST(v_excess, GREATEST(v_available, 0));
-      v_unbilled_amt := v_excess - v_charge;
-      -- the guards the single-command path checked (post_single); with these amounts only an odd flag can trip them
-      IF v_charge > 0 AND a_crg[cr] AND (a_cp[cr] - (CASE WHEN c_rkind[i] IS NULL THEN c_pamount[i] ELSE 0 END) + a_cpo[cr] + v_post + v_charge > a_dpo[cr]) THEN
-        r_code[i] := 'LDG03'; r_msg[i] := format('Account %s would exceed its debits.', a_code[cr]);
-        CONTINUE;
-      END IF;
-      -- what the counters gain: the debit account at most what it can afford; revenue the whole requested
-      -- amount; unbilled usage the rest
-      IF c_amount[i] > c_max - a_cpo[cr] OR v_unbilled_amt > c_max - a_dpo[ub] THEN
-        r_code[i] := '22003'; r_msg[i] := 'bigint out of range';
-        CONTINUE;
-      END IF;
-      IF v_unbilled_amt > 0 AND (a_drg[ub] OR a_cur[ub] <> a_cur[cr]) THEN
-        r_code[i] := CASE WHEN a_cur[ub] <> a_cur[cr] THEN 'LDG04' ELSE 'LDG03' END; r_msg[i] := 'The unbilled usage cannot be booked.';
-        CONTINUE;
-      END IF;
-      IF c_rkind[i] IS NULL THEN
-        -- resolve the hold: post for up to its amount, or expire it
-        a_dp[dr] := a_dp[dr] - c_pamount[i]; a_dpo[dr] := a_dpo[dr] + v_post; a_n[dr] := a_n[dr] + 1;
-        a_cp[cr] := a_cp[cr] - c_pamount[i]; a_cpo[cr] := a_cpo[cr] + v_post; a_n[cr] := a_n[cr] + 1;
-        nt := nt + 1;
-        t_key[nt] := 'resolve:' || c_hold[i]; t_journal[nt] := c_pjournal[i]; t_dr[nt] := a_id[dr]; t_cr[nt] := a_id[cr];
-        t_cur[nt] := a_cur[dr]; t_pending[nt] := c_pid[i]; t_timeout_ms[nt] := NULL;
-        IF v_status = 'posted' THEN
-          t_kind[nt] := 'post'; t_amount[nt] := v_post; t_reason[nt] := 'usage_capture'; t_user[nt] := c_meta[i];
-        ELSE
-          t_kind[nt] := 'expire'; t_amount[nt] := c_pamount[i]; t_reason[nt] := 'hold_expiry'; t_user[nt] := '{}'::jsonb;
-        END IF;
-        d_pid := d_pid || c_pid[i];
-      END IF;
-      IF v_charge > 0 THEN
-        a_dpo[dr] := a_dpo[dr] + v_charge; a_n[dr] := a_n[dr] + 1;
-        a_cpo[cr] := a_cpo[cr] + v_charge; a_n[cr] := a_n[cr] + 1;
-        nt := nt + 1;
-        t_key[nt] := CASE WHEN v_status = 'posted' THEN 'overage:' ELSE 'late:' END || c_hold[i]; t_journal[nt] := c_pjournal[i];
-        t_kind[nt] := 'single'; t_dr[nt] := a_id[dr]; t_cr[nt] := a_id[cr]; t_amount[nt] := v_charge; t_cur[nt] := a_cur[dr];
-        t_reason[nt] := CASE WHEN v_status = 'posted' THEN 'usage_overage' ELSE 'usage_late' END; t_pending[nt] := NULL; t_timeout_ms[nt] := NULL;
-        t_user[nt] := c_meta[i];
-      END IF;
-      IF v_unbilled_amt > 0 THEN
-        -- revenue still reflects usage; the shortfall is our expense
-        a_dpo[ub] := a_dpo[ub] + v_unbilled_amt; a_n[ub] := a_n[ub] + 1;
-        a_cpo[cr] := a_cpo[cr] + v_unbilled_amt; a_n[cr] := a_n[cr] + 1;
-        nt := nt + 1;
-        t_key[nt] := 'unbilled:' || c_hold[i]; t_journal[nt] := c_pjournal[i]; t_kind[nt] := 'single'; t_dr[nt] := a_id[ub]; t_cr[nt] := a_id[cr];
-        t_amount[nt] := v_unbilled_amt; t_cur[nt] := a_cur[ub]; t_reason[nt] := 'usage_unbilled'; t_pending[nt] := NULL; t_timeout_ms[nt] := NULL;
-        t_user[nt] := c_meta[i];
-      END IF;
-      nh := nh + 1;
-      h_hold[nh] := c_hold[i]; h_pid[nh] := c_pid[i]; h_status[nh] := v_status; h_req[nh] := c_amount[i];
-      h_cap[nh] := CASE WHEN v_status = 'posted' THEN v_post ELSE v_charge END;
-      h_rel[nh] := c_pamount[i] - v_post;
-      h_over[nh] := CASE WHEN v_status = 'posted' THEN v_charge ELSE 0 END;
-      h_unb[nh] := v_unbilled_amt;
-      r_result[i] := jsonb_build_object('result', 'created', 'status', v_status, 'captured', h_cap[nh]::text, 'released', h_rel[nh]::text,
-        'overage', h_over[nh]::text, 'unbilled', v_unbilled_amt::text);
-
-    ELSIF c_op[i] = 'release' THEN
-      IF c_pid[i] IS NULL OR c_pkind[i] <> 'pending' THEN
-        r_code[i] := 'LDG01'; r_msg[i] := format('Hold %s does not exist.', c_hold[i]); r_detail[i] := json_build_object('holdId', c_hold[i])::text;${onReleaseNotFound}
-        CONTINUE;
-      END IF;
-      IF c_rkind[i] IS NOT NULL THEN
-        r_result[i] := jsonb_build_object('result', 'exists',
-          'status', CASE c_rkind[i] WHEN 'post' THEN 'posted' WHEN 'void' THEN 'voided' ELSE 'expired' END,
-          'released', (CASE c_rkind[i] WHEN 'post' THEN c_pamount[i] - c_ramount[i] ELSE c_pamount[i] END)::text);
-        CONTINUE;
-      END IF;
-      dr := c_pdr[i]; cr := c_pcr[i];
-      v_expire := now() >= c_ptimeout[i];
-      a_dp[dr] := a_dp[dr] - c_pamount[i]; a_n[dr] := a_n[dr] + 1;
-      a_cp[cr] := a_cp[cr] - c_pamount[i]; a_n[cr] := a_n[cr] + 1;
-      nt := nt + 1;
-      t_key[nt] := 'resolve:' || c_hold[i]; t_journal[nt] := c_pjournal[i]; t_dr[nt] := a_id[dr]; t_cr[nt] := a_id[cr];
-      t_amount[nt] := c_pamount[i]; t_cur[nt] := a_cur[dr]; t_pending[nt] := c_pid[i]; t_timeout_ms[nt] := NULL;
-      IF v_expire THEN
-        t_kind[nt] := 'expire'; t_reason[nt] := 'hold_expiry'; t_user[nt] := '{}'::jsonb;
-      ELSE
-        t_kind[nt] := 'void'; t_reason[nt] := 'hold_release'; t_user[nt] := json_build_object('reason', c_reason[i])::jsonb;
-      END IF;
-      d_pid := d_pid || c_pid[i];
-      r_result[i] := jsonb_build_object('result', 'created', 'status', CASE WHEN v_expire THEN 'expired' ELSE 'voided' END, 'released', c_pamount[i]::text);
-
-    ELSE
-      r_code[i] := 'LDG04'; r_msg[i] := format('Unknown hold command %s.', c_op[i]);
-    END IF;
-  END LOOP;
+${decideLoopSql(commands)}
 
   -- 6. one statement writes the batch; any constraint it trips aborts all of it. Holds opened only (creates),
   --    or none opened (captures, releases): the statement without the parts that would write no row
