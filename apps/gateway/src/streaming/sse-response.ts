@@ -5,10 +5,12 @@ export const PROCESSING_COMMENT = ': switchyard processing\n\n';
 
 /**
  * An SSE response on `reply.raw`. Nothing is written until `open()` (first token, or the first keep-alive
- * tick), so errors before that still get a real HTTP status. Each event is written (and flushed) at once.
+ * tick), so errors before that still get a real HTTP status. The opening bytes and the first events leave at
+ * once; later events written in the same tick go out together (one syscall).
  */
 export class SseResponse {
   private opened = false;
+  private eventsSent = false;
   private timer?: NodeJS.Timeout;
   private lastWriteMs = 0;
 
@@ -60,6 +62,7 @@ export class SseResponse {
     });
     raw.socket?.setNoDelay(true);
     if (this.keepAliveComments) this.write(PROCESSING_COMMENT);
+    this.flush();
   }
 
   /** Writes events (one write); waits for drain under backpressure so a slow client bounds our memory. */
@@ -67,7 +70,12 @@ export class SseResponse {
     if (events.length === 0) return;
     let text = '';
     for (const { event, data } of events) text += `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
-    if (!this.write(text)) await this.drained();
+    const writable = this.write(text);
+    if (!this.eventsSent) {
+      this.eventsSent = true;
+      this.flush();
+    }
+    if (!writable) await this.drained();
   }
 
   /** Ends an open stream, after the surface's terminator (OpenAI's `[DONE]`); an unopened one is left to the HTTP error path. */
@@ -87,6 +95,16 @@ export class SseResponse {
     if (this.isClosed) return true;
     this.lastWriteMs = Date.now();
     return this.reply.raw.write(text);
+  }
+
+  /**
+   * Node corks a response's socket on its first write in a tick and uncorks on the next tick, which comes only
+   * after every queued promise job: a provider's burst of buffered chunks would all be translated before the
+   * first byte left. Uncorking now sends what is written so far.
+   */
+  private flush(): void {
+    const socket = this.reply.raw.socket;
+    if (socket?.writableCorked) socket.uncork();
   }
 
   private drained(): Promise<void> {
