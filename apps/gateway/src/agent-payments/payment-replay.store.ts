@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { REDIS_CLIENT } from '@switchyard/database';
+import { REDIS_CLIENT, type RedisScriptRunner, redisScript } from '@switchyard/database';
 import { AppError } from '@switchyard/errors';
 import type Redis from 'ioredis';
 
 const PREFIX = 'agentpay:';
+/** Deletes KEYS[1] only while it still holds ARGV[1] (compare-and-delete). */
+const DELETE_IF_OURS = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 
 export type ChallengeClaim = 'claimed' | 'in_use' | 'settled';
 export type ProofClaim = 'claimed' | 'ours' | 'taken';
@@ -16,7 +18,11 @@ export type ProofClaim = 'claimed' | 'ours' | 'taken';
  */
 @Injectable()
 export class PaymentReplayStore {
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+  private readonly deleteIfOurs: RedisScriptRunner;
+
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {
+    this.deleteIfOurs = redisScript(redis, 'agentPaymentDeleteIfOurs', DELETE_IF_OURS);
+  }
 
   async claimChallenge(challengeId: string, ttlMs: number): Promise<ChallengeClaim> {
     const key = `${PREFIX}ch:${challengeId}`;
@@ -43,8 +49,7 @@ export class PaymentReplayStore {
 
   async releaseProof(chainId: number, txHash: string, challengeId: string): Promise<void> {
     const key = `${PREFIX}tx:${chainId}:${txHash.toLowerCase()}`;
-    // Only our own claim (compare-and-delete).
-    await this.guard(() => this.redis.eval(`if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`, 1, key, challengeId));
+    await this.guard(() => this.deleteIfOurs([key], [challengeId]));
   }
 
   /** Reserves a challenge amount so no two open challenges ask for the same one; false when taken. */

@@ -74,8 +74,10 @@ export function routeQuery(request: ChatRequest, strategyHeader: string | undefi
 
 /** `x-routing-strategy` wins over `provider.sort` (price → cheapest; latency and throughput → fastest). */
 export function strategyFrom(request: ChatRequest, header: string | undefined): RoutingStrategy | undefined {
-  const fromHeader = RoutingStrategySchema.safeParse(header?.trim().toLowerCase());
-  if (fromHeader.success) return fromHeader.data;
+  if (header !== undefined) {
+    const fromHeader = RoutingStrategySchema.safeParse(header.trim().toLowerCase());
+    if (fromHeader.success) return fromHeader.data;
+  }
   switch (request.provider?.sort) {
     case 'price':
       return 'cheapest';
