@@ -11,7 +11,7 @@ import { SessionAuthService } from '../auth/session-auth.service';
 import { sameOrigin } from '../auth/workspace-auth.guard';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { CompletionPublisher, type RequestCompletedPayload } from '../metering/completion.publisher';
-import { type HoldExtras, type HoldPlan, outputTokensCoveredByHold, planHold, requestedOutputTokens } from '../metering/hold-sizing';
+import { type HoldExtras, type HoldPlan, outputTokensCoveredByHold, planHold, promptTokensUpperBound, requestedOutputTokens } from '../metering/hold-sizing';
 import { HoldPool } from '../metering/hold-pool';
 import { InFlightHandlers } from '../metering/in-flight-handlers';
 import { newRequestId } from '../metering/request-id';
@@ -414,7 +414,8 @@ export class CompletionPipeline {
    * for a cheaper first choice; the least worth serving stays the first candidate's.
    */
   private planForCandidates(request: ChatRequest, candidates: ServingCandidate[], extras: HoldExtras | undefined): HoldPlan {
-    const plans = candidates.slice(0, HOLD_SIZED_CANDIDATES).map((c) => planHold(request, c.price, this.env.PRICING_MARKUP_BASIS_POINTS, extras));
+    const promptBound = promptTokensUpperBound(request);
+    const plans = candidates.slice(0, HOLD_SIZED_CANDIDATES).map((c) => planHold(request, c.price, this.env.PRICING_MARKUP_BASIS_POINTS, extras, promptBound));
     const dearest = plans.reduce((a, b) => (b.amountMicros > a.amountMicros ? b : a));
     return { ...plans[0], amountMicros: dearest.amountMicros };
   }

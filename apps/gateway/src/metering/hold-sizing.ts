@@ -42,9 +42,13 @@ export interface HoldExtras {
 
 const NO_EXTRAS: HoldExtras = { promptTokens: 0, feeMicros: 0n };
 
-/** What to ask the ledger for: the worst case, and the least worth serving (16 output tokens); fees on top. */
-export function planHold(request: ChatRequest, price: EndpointPrice, markupBasisPoints: number, extras: HoldExtras = NO_EXTRAS): HoldPlan {
-  const promptTokensMax = promptTokensUpperBound(request) + extras.promptTokens;
+/**
+ * What to ask the ledger for: the worst case, and the least worth serving (16 output tokens); fees on top.
+ * `promptBound` is promptTokensUpperBound(request), passed in when several candidates are planned for one request
+ * (it serializes the whole prompt).
+ */
+export function planHold(request: ChatRequest, price: EndpointPrice, markupBasisPoints: number, extras: HoldExtras = NO_EXTRAS, promptBound = promptTokensUpperBound(request)): HoldPlan {
+  const promptTokensMax = promptBound + extras.promptTokens;
   const outputTokensMax = requestedOutputTokens(request, price);
   return {
     promptTokensMax,
