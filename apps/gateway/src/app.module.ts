@@ -33,6 +33,7 @@ import { CompletionPublisher } from './metering/completion.publisher';
 import { AttemptHealthReporter } from './completion/attempt-health.reporter';
 import { GatewayMetricsModule } from './metering/gateway.metrics';
 import { HoldPool } from './metering/hold-pool';
+import { BootWarmup } from './warmup/boot-warmup';
 import { LedgerClient } from './metering/ledger.client';
 import { WebSearchClient } from './plugins/web-search/web-search.client';
 import { ProviderKeyEntity } from './byok/provider-key.entity';
@@ -124,6 +125,7 @@ export class AppModule {
         ProviderKeysService,
         PassthroughService,
         NatsReadiness,
+        BootWarmup,
         ...mcpProviders(env),
       ],
     };
