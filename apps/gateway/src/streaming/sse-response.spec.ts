@@ -32,6 +32,8 @@ function fetchInOtherProcess(url: string): Promise<{ firstByteMs: number; firstE
 describe('SseResponse: the first bytes of a stream are not held back', () => {
   let app: FastifyInstance;
   let url: string;
+  let releaseHeld: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (releaseHeld = resolve));
 
   beforeAll(async () => {
     app = Fastify();
@@ -49,11 +51,20 @@ describe('SseResponse: the first bytes of a stream are not held back', () => {
       await sse.sendAll([{ data: { n: 3 } }]);
       sse.end('data: [DONE]\n\n');
     });
+    // A stream that stays open until the test ends (the load other streams share the process with).
+    app.get('/held', async (_request, reply) => {
+      const sse = new SseResponse(reply, 15_000);
+      sse.open({});
+      await sse.sendAll([{ data: { held: true } }]);
+      await held;
+      sse.end('data: [DONE]\n\n');
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/stream`;
   });
 
   afterAll(async () => {
+    releaseHeld();
     await app.close();
   });
 
@@ -63,5 +74,19 @@ describe('SseResponse: the first bytes of a stream are not held back', () => {
     // Held back, both would arrive together with the last event, after the busy stretch.
     expect(seen.lastEventMs - seen.firstByteMs).toBeGreaterThan(BUSY_MS * 0.75);
     expect(seen.lastEventMs - seen.firstEventMs).toBeGreaterThan(BUSY_MS * 0.75);
+  });
+
+  it('with more than 4 streams open, the first event goes out with the rest of its tick (one write fewer per stream)', async () => {
+    const base = url.replace(/\/stream$/, '');
+    const readers = await Promise.all(Array.from({ length: 4 }, async () => (await fetch(`${base}/held`)).body!.getReader()));
+    await Promise.all(readers.map((reader) => reader.read()));
+    const seen = await fetchInOtherProcess(url);
+    expect(seen.text).toBe(': switchyard processing\n\ndata: {"n":1}\n\ndata: {"n":2}\n\ndata: {"n":3}\n\ndata: [DONE]\n\n');
+    expect(seen.lastEventMs - seen.firstEventMs).toBeLessThan(BUSY_MS / 2);
+    releaseHeld();
+    const drain = async (reader: ReadableStreamDefaultReader<Uint8Array>) => {
+      while (!(await reader.read()).done);
+    };
+    await Promise.all(readers.map(drain));
   });
 });

@@ -4,9 +4,17 @@ import type { SseEvent } from '../completion/response-surface';
 export const PROCESSING_COMMENT = ': switchyard processing\n\n';
 
 /**
+ * Up to this many open streams in the process, a stream's first events are flushed at once (see flush()); with
+ * more, they go out with the rest of their tick's writes: the loop is shared then, and one write per stream fewer
+ * was worth ~10 % of c64-sse throughput on the bench machine (bench/README.md).
+ */
+const FLUSH_FIRST_EVENTS_OPEN_STREAMS_MAX = 4;
+let openStreams = 0;
+
+/**
  * An SSE response on `reply.raw`. Nothing is written until `open()` (first token, or the first keep-alive
- * tick), so errors before that still get a real HTTP status. The opening bytes and the first events leave at
- * once; later events written in the same tick go out together (one syscall).
+ * tick), so errors before that still get a real HTTP status. The opening bytes leave with the first events, at
+ * once while few streams are open; later events written in the same tick go out together (one syscall).
  */
 export class SseResponse {
   private opened = false;
@@ -50,6 +58,8 @@ export class SseResponse {
     this.opened = true;
     this.reply.hijack();
     const raw = this.reply.raw;
+    openStreams++;
+    raw.once('close', () => openStreams--);
     for (const [name, value] of Object.entries(this.reply.getHeaders())) {
       if (value !== undefined && !raw.hasHeader(name)) raw.setHeader(name, value as string);
     }
@@ -62,7 +72,6 @@ export class SseResponse {
     });
     raw.socket?.setNoDelay(true);
     if (this.keepAliveComments) this.write(PROCESSING_COMMENT);
-    this.flush();
   }
 
   /** Writes events (one write); waits for drain under backpressure so a slow client bounds our memory. */
@@ -73,7 +82,7 @@ export class SseResponse {
     const writable = this.write(text);
     if (!this.eventsSent) {
       this.eventsSent = true;
-      this.flush();
+      if (openStreams <= FLUSH_FIRST_EVENTS_OPEN_STREAMS_MAX) this.flush();
     }
     if (!writable) await this.drained();
   }
