@@ -42,7 +42,7 @@ const COMPLETED = {
 
 /**
  * What a typical request passes through zod on its way: each body schema of the model surfaces, the completion
- * event and the hold commands. Each sample must be valid (warmup.spec.ts checks it): zod compiles a schema's
+ * event and the hold commands. Each sample must be valid (boot-warmup.spec.ts checks it): zod compiles a schema's
  * parser on its first parse, along the paths the value takes.
  */
 export const WARMUP_SAMPLES: WarmupSample[] = [

@@ -31,6 +31,36 @@ export class SetBasedHoldBatches1767398400000 implements MigrationInterface {
   }
 }
 
+/**
+ * Step 6 of the hold batch functions: one statement writes the transfers, the `pending_open` rows opened and
+ * closed, the capture records and the account counters. Later migrations reuse it unchanged.
+ */
+export const WRITE_BATCH_SQL = `  -- 6. one statement writes the batch; any constraint it trips aborts all of it
+  IF nt > 0 THEN
+    WITH ins AS (
+      INSERT INTO ledger.transfers (idempotency_key, journal_key, kind, debit_account_id, credit_account_id, amount, currency, reason, pending_id, timeout_at, user_data)
+      SELECT x.key, x.journal, x.kind, x.dr, x.cr, x.amount, x.cur, x.reason, x.pending,
+             CASE WHEN x.kind = 'pending' THEN now() + x.timeout_ms * interval '1 millisecond' END, x.user_data
+        FROM unnest(t_key, t_journal, t_kind, t_dr, t_cr, t_amount, t_cur, t_reason, t_pending, t_timeout_ms, t_user)
+             AS x (key, journal, kind, dr, cr, amount, cur, reason, pending, timeout_ms, user_data)
+      RETURNING id, kind, timeout_at
+    ), opened AS (
+      INSERT INTO ledger.pending_open (pending_id, timeout_at) SELECT id, timeout_at FROM ins WHERE kind = 'pending'
+    ), closed AS (
+      DELETE FROM ledger.pending_open WHERE pending_id = ANY (d_pid)
+    ), captured AS (
+      INSERT INTO ledger.hold_captures (hold_id, pending_id, status, requested_amount, captured_amount, released_amount, overage_amount, unbilled_amount)
+      SELECT * FROM unnest(h_hold, h_pid, h_status, h_req, h_cap, h_rel, h_over, h_unb)
+    )
+    UPDATE ledger.accounts a
+       SET debits_pending = a.debits_pending + (d.dp - d.odp), debits_posted = a.debits_posted + (d.dpo - d.odpo),
+           credits_pending = a.credits_pending + (d.cp - d.ocp), credits_posted = a.credits_posted + (d.cpo - d.ocpo),
+           version = a.version + d.changes
+      FROM unnest(a_id, a_dp, o_dp, a_dpo, o_dpo, a_cp, o_cp, a_cpo, o_cpo, a_n) AS d (id, dp, odp, dpo, odpo, cp, ocp, cpo, ocpo, changes)
+     WHERE a.id = d.id AND d.changes > 0;
+  END IF;
+`;
+
 export const APPLY_HOLD_BATCH_SQL = `
 CREATE FUNCTION ledger.apply_hold_batch(p_commands jsonb)
 RETURNS TABLE (out_index integer, out_result jsonb, out_error_code text, out_error_message text, out_error_detail text)
@@ -303,31 +333,7 @@ BEGIN
     END IF;
   END LOOP;
 
-  -- 6. one statement writes the batch; any constraint it trips aborts all of it
-  IF nt > 0 THEN
-    WITH ins AS (
-      INSERT INTO ledger.transfers (idempotency_key, journal_key, kind, debit_account_id, credit_account_id, amount, currency, reason, pending_id, timeout_at, user_data)
-      SELECT x.key, x.journal, x.kind, x.dr, x.cr, x.amount, x.cur, x.reason, x.pending,
-             CASE WHEN x.kind = 'pending' THEN now() + x.timeout_ms * interval '1 millisecond' END, x.user_data
-        FROM unnest(t_key, t_journal, t_kind, t_dr, t_cr, t_amount, t_cur, t_reason, t_pending, t_timeout_ms, t_user)
-             AS x (key, journal, kind, dr, cr, amount, cur, reason, pending, timeout_ms, user_data)
-      RETURNING id, kind, timeout_at
-    ), opened AS (
-      INSERT INTO ledger.pending_open (pending_id, timeout_at) SELECT id, timeout_at FROM ins WHERE kind = 'pending'
-    ), closed AS (
-      DELETE FROM ledger.pending_open WHERE pending_id = ANY (d_pid)
-    ), captured AS (
-      INSERT INTO ledger.hold_captures (hold_id, pending_id, status, requested_amount, captured_amount, released_amount, overage_amount, unbilled_amount)
-      SELECT * FROM unnest(h_hold, h_pid, h_status, h_req, h_cap, h_rel, h_over, h_unb)
-    )
-    UPDATE ledger.accounts a
-       SET debits_pending = a.debits_pending + (d.dp - d.odp), debits_posted = a.debits_posted + (d.dpo - d.odpo),
-           credits_pending = a.credits_pending + (d.cp - d.ocp), credits_posted = a.credits_posted + (d.cpo - d.ocpo),
-           version = a.version + d.changes
-      FROM unnest(a_id, a_dp, o_dp, a_dpo, o_dpo, a_cp, o_cp, a_cpo, o_cpo, a_n) AS d (id, dp, odp, dpo, odpo, cp, ocp, cpo, ocpo, changes)
-     WHERE a.id = d.id AND d.changes > 0;
-  END IF;
-
+${WRITE_BATCH_SQL}
   RETURN QUERY SELECT (x.i - 1)::integer, x.res, x.code, x.msg, x.detail
     FROM unnest(r_result, r_code, r_msg, r_detail) WITH ORDINALITY AS x (res, code, msg, detail, i);
 END $$;

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APPLY_HOLD_BATCH_SQL } from './1767398400000-set-based-hold-batches';
+import { APPLY_HOLD_BATCH_SQL, WRITE_BATCH_SQL } from './1767398400000-set-based-hold-batches';
 import { TOMBSTONES_SQL } from './1767484800000-hold-release-tombstones';
 
 /**
@@ -191,31 +191,7 @@ ${lockAfterParse}
 
 ${decideLoopSql(commands)}
 
-  -- 6. one statement writes the batch; any constraint it trips aborts all of it
-  IF nt > 0 THEN
-    WITH ins AS (
-      INSERT INTO ledger.transfers (idempotency_key, journal_key, kind, debit_account_id, credit_account_id, amount, currency, reason, pending_id, timeout_at, user_data)
-      SELECT x.key, x.journal, x.kind, x.dr, x.cr, x.amount, x.cur, x.reason, x.pending,
-             CASE WHEN x.kind = 'pending' THEN now() + x.timeout_ms * interval '1 millisecond' END, x.user_data
-        FROM unnest(t_key, t_journal, t_kind, t_dr, t_cr, t_amount, t_cur, t_reason, t_pending, t_timeout_ms, t_user)
-             AS x (key, journal, kind, dr, cr, amount, cur, reason, pending, timeout_ms, user_data)
-      RETURNING id, kind, timeout_at
-    ), opened AS (
-      INSERT INTO ledger.pending_open (pending_id, timeout_at) SELECT id, timeout_at FROM ins WHERE kind = 'pending'
-    ), closed AS (
-      DELETE FROM ledger.pending_open WHERE pending_id = ANY (d_pid)
-    ), captured AS (
-      INSERT INTO ledger.hold_captures (hold_id, pending_id, status, requested_amount, captured_amount, released_amount, overage_amount, unbilled_amount)
-      SELECT * FROM unnest(h_hold, h_pid, h_status, h_req, h_cap, h_rel, h_over, h_unb)
-    )
-    UPDATE ledger.accounts a
-       SET debits_pending = a.debits_pending + (d.dp - d.odp), debits_posted = a.debits_posted + (d.dpo - d.odpo),
-           credits_pending = a.credits_pending + (d.cp - d.ocp), credits_posted = a.credits_posted + (d.cpo - d.ocpo),
-           version = a.version + d.changes
-      FROM unnest(a_id, a_dp, o_dp, a_dpo, o_dpo, a_cp, o_cp, a_cpo, o_cpo, a_n) AS d (id, dp, odp, dpo, odpo, cp, ocp, cpo, ocpo, changes)
-     WHERE a.id = d.id AND d.changes > 0;
-  END IF;
-${commands ? `  END decide;
+${WRITE_BATCH_SQL}${commands ? `  END decide;
 
   IF cardinality(v_tombs) > 0 THEN
     INSERT INTO ledger.hold_tombstones (hold_id) SELECT unnest(v_tombs) ON CONFLICT DO NOTHING;
@@ -226,18 +202,7 @@ ${commands ? `  END decide;
       FROM unnest(r_result, r_code, r_msg, r_detail) WITH ORDINALITY AS x (res, code, msg, detail, i);
     RETURN;
   END IF;
-  f_result := array_fill(NULL::jsonb, ARRAY[v_total]); f_code := array_fill(NULL::text, ARRAY[v_total]);
-  f_msg := array_fill(NULL::text, ARRAY[v_total]); f_detail := array_fill(NULL::text, ARRAY[v_total]);
-  FOREACH i IN ARRAY v_refused LOOP
-    f_code[i + 1] := 'LDG02'; f_msg[i + 1] := format('Hold %s was released before it was created.', p_commands->i->>'holdId');
-    f_detail[i + 1] := json_build_object('holdId', p_commands->i->>'holdId')::text;
-  END LOOP;
-  FOR k IN 1 .. cardinality(v_pos) LOOP
-    i := v_pos[k] + 1;
-    f_result[i] := r_result[k]; f_code[i] := r_code[k]; f_msg[i] := r_msg[k]; f_detail[i] := r_detail[k];
-  END LOOP;
-  RETURN QUERY SELECT (g.i - 1)::integer, f_result[g.i], f_code[g.i], f_msg[g.i], f_detail[g.i] FROM generate_series(1, v_total) AS g (i);
-` : `  RETURN QUERY SELECT (x.i - 1)::integer, x.res, x.code, x.msg, x.detail
+${REFUSED_ANSWERS_SQL}` : `  RETURN QUERY SELECT (x.i - 1)::integer, x.res, x.code, x.msg, x.detail
     FROM unnest(r_result, r_code, r_msg, r_detail) WITH ORDINALITY AS x (res, code, msg, detail, i);
 `}END $$;
 `;
@@ -416,3 +381,20 @@ export function decideLoopSql(commands: boolean): string {
     END IF;
   END LOOP;`;
 }
+
+/**
+ * The end of `apply_hold_commands` when some creates were refused: their LDG02 answers and the others' answers,
+ * put back in batch order. Later migrations reuse it unchanged.
+ */
+export const REFUSED_ANSWERS_SQL = `  f_result := array_fill(NULL::jsonb, ARRAY[v_total]); f_code := array_fill(NULL::text, ARRAY[v_total]);
+  f_msg := array_fill(NULL::text, ARRAY[v_total]); f_detail := array_fill(NULL::text, ARRAY[v_total]);
+  FOREACH i IN ARRAY v_refused LOOP
+    f_code[i + 1] := 'LDG02'; f_msg[i + 1] := format('Hold %s was released before it was created.', p_commands->i->>'holdId');
+    f_detail[i + 1] := json_build_object('holdId', p_commands->i->>'holdId')::text;
+  END LOOP;
+  FOR k IN 1 .. cardinality(v_pos) LOOP
+    i := v_pos[k] + 1;
+    f_result[i] := r_result[k]; f_code[i] := r_code[k]; f_msg[i] := r_msg[k]; f_detail[i] := r_detail[k];
+  END LOOP;
+  RETURN QUERY SELECT (g.i - 1)::integer, f_result[g.i], f_code[g.i], f_msg[g.i], f_detail[g.i] FROM generate_series(1, v_total) AS g (i);
+`;

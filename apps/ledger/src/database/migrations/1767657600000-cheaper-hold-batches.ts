@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { decideLoopSql, holdBatchFunctionSql as previousHoldBatchFunctionSql } from './1767571200000-single-call-hold-batches';
+import { decideLoopSql, holdBatchFunctionSql as previousHoldBatchFunctionSql, REFUSED_ANSWERS_SQL } from './1767571200000-single-call-hold-batches';
 
 /**
  * A cheaper fixed cost per hold batch: fewer statements, fewer plan nodes, no sort per aggregate.
@@ -308,18 +308,7 @@ ${
   ${returnRows.replace(/\n/g, '\n  ')}
     RETURN;
   END IF;
-  f_result := array_fill(NULL::jsonb, ARRAY[v_total]); f_code := array_fill(NULL::text, ARRAY[v_total]);
-  f_msg := array_fill(NULL::text, ARRAY[v_total]); f_detail := array_fill(NULL::text, ARRAY[v_total]);
-  FOREACH i IN ARRAY v_refused LOOP
-    f_code[i + 1] := 'LDG02'; f_msg[i + 1] := format('Hold %s was released before it was created.', p_commands->i->>'holdId');
-    f_detail[i + 1] := json_build_object('holdId', p_commands->i->>'holdId')::text;
-  END LOOP;
-  FOR k IN 1 .. cardinality(v_pos) LOOP
-    i := v_pos[k] + 1;
-    f_result[i] := r_result[k]; f_code[i] := r_code[k]; f_msg[i] := r_msg[k]; f_detail[i] := r_detail[k];
-  END LOOP;
-  RETURN QUERY SELECT (g.i - 1)::integer, f_result[g.i], f_code[g.i], f_msg[g.i], f_detail[g.i] FROM generate_series(1, v_total) AS g (i);
-`
+${REFUSED_ANSWERS_SQL}`
     : `  END decide;
 
   ${returnRows}
