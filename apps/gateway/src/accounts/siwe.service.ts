@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
-import { type Hex, isHex, verifyMessage } from 'viem';
-import { generateSiweNonce, parseSiweMessage, validateSiweMessage } from 'viem/siwe';
+import type { Hex } from 'viem';
 import { FailedAuthLimiter } from '../auth/failed-auth.limiter';
+import { viem, viemSiwe } from '../wallets/viem';
 import { AuthStateStore } from './auth-state.store';
 
 export const SIWE_NONCE_TTL_SECONDS = 300;
@@ -22,7 +22,7 @@ export class SiweService {
   ) {}
 
   async nonce(): Promise<{ nonce: string; expiresAt: Date }> {
-    const nonce = generateSiweNonce();
+    const nonce = viemSiwe().generateSiweNonce();
     await this.state.putNonce(nonce, SIWE_NONCE_TTL_SECONDS);
     return { nonce, expiresAt: new Date(Date.now() + SIWE_NONCE_TTL_SECONDS * 1_000) };
   }
@@ -30,16 +30,16 @@ export class SiweService {
   /** The lower-case address that signed, or 401 (counted toward the caller's failed-auth limit). */
   async verify(message: string, signature: string, expectedDomain: string, clientAddress: string | undefined): Promise<string> {
     const fail = async (reason: string) => this.failures.failure(clientAddress, new AppError('unauthenticated', `Sign-in refused: ${reason}`));
-    const fields = parseSiweMessage(message);
+    const fields = viemSiwe().parseSiweMessage(message);
     if (!fields.address || !fields.nonce || !fields.domain) throw await fail('not an EIP-4361 message.');
     if (fields.domain !== expectedDomain) throw await fail(`the message is for ${fields.domain}, not ${expectedDomain}.`);
     const now = new Date();
-    if (!validateSiweMessage({ message: fields, domain: expectedDomain, time: now })) throw await fail('the message is expired or not yet valid.');
+    if (!viemSiwe().validateSiweMessage({ message: fields, domain: expectedDomain, time: now })) throw await fail('the message is expired or not yet valid.');
     if (!fields.issuedAt || Math.abs(now.getTime() - fields.issuedAt.getTime()) > ISSUED_AT_SKEW_MS) throw await fail('issuedAt is missing or not recent.');
-    if (!isHex(signature)) throw await fail('the signature is not hex.');
+    if (!viem().isHex(signature)) throw await fail('the signature is not hex.');
     let valid = false;
     try {
-      valid = await verifyMessage({ address: fields.address, message, signature: signature as Hex });
+      valid = await viem().verifyMessage({ address: fields.address, message, signature: signature as Hex });
     } catch {
       valid = false;
     }

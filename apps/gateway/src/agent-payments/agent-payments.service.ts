@@ -4,9 +4,10 @@ import type { PaymentRejectionReason } from '@switchyard/contracts';
 import { AppError } from '@switchyard/errors';
 import { baseUnitsToMicros, type TokenAsset } from '@switchyard/money';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { formatUnits, getAddress, type Hex, isAddressEqual, keccak256, recoverMessageAddress } from 'viem';
+import type { Hex } from 'viem';
 import type { AuthenticatedKey } from '../auth/api-key-auth.service';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
+import { viem } from '../wallets/viem';
 import { AgentPaymentsLedgerClient } from './agent-payments-ledger.client';
 import { ChainPaymentsClient } from './chain-payments.client';
 import { PayerWorkspacesRepository } from './payer-workspaces.repository';
@@ -57,21 +58,21 @@ export class AgentPaymentsService {
     if (!env.AGENT_PAYMENTS_SECRET || !env.AGENT_PAYMENTS_RECIPIENT) {
       throw new Error('AGENT_PAYMENTS_ENABLED needs AGENT_PAYMENTS_SECRET and AGENT_PAYMENTS_RECIPIENT');
     }
-    const currency = getAddress(env.AGENT_PAYMENTS_TOKEN_ADDRESS);
+    const currency = viem().getAddress(env.AGENT_PAYMENTS_TOKEN_ADDRESS);
     this.terms = {
       realm: env.AGENT_PAYMENTS_REALM,
       chainId: env.AGENT_PAYMENTS_CHAIN_ID,
       currency,
       decimals: env.AGENT_PAYMENTS_TOKEN_DECIMALS,
-      recipient: getAddress(env.AGENT_PAYMENTS_RECIPIENT),
+      recipient: viem().getAddress(env.AGENT_PAYMENTS_RECIPIENT),
       symbol: env.AGENT_PAYMENTS_TOKEN_SYMBOL,
     };
     this.asset = { chainId: env.AGENT_PAYMENTS_CHAIN_ID, tokenAddress: currency, decimals: env.AGENT_PAYMENTS_TOKEN_DECIMALS, symbol: env.AGENT_PAYMENTS_TOKEN_SYMBOL };
     if (env.AGENT_PAYMENTS_X402_ASSET) {
       this.x402 = {
         chainId: env.AGENT_PAYMENTS_CHAIN_ID,
-        asset: getAddress(env.AGENT_PAYMENTS_X402_ASSET),
-        payTo: getAddress(env.AGENT_PAYMENTS_X402_PAY_TO ?? env.AGENT_PAYMENTS_RECIPIENT),
+        asset: viem().getAddress(env.AGENT_PAYMENTS_X402_ASSET),
+        payTo: viem().getAddress(env.AGENT_PAYMENTS_X402_PAY_TO ?? env.AGENT_PAYMENTS_RECIPIENT),
         decimals: env.AGENT_PAYMENTS_X402_DECIMALS,
         domainName: env.AGENT_PAYMENTS_X402_DOMAIN_NAME,
         domainVersion: env.AGENT_PAYMENTS_X402_DOMAIN_VERSION,
@@ -157,7 +158,7 @@ export class AgentPaymentsService {
     if (claim === 'settled') return this.fail(httpRequest, 'invalid-challenge', 'This challenge was already paid and used; pay the fresh one.');
     if (claim === 'in_use') return this.fail(httpRequest, 'invalid-challenge', 'A credential for this challenge is being settled right now.');
     const proof = check.proof;
-    const txHash = proof.type === 'transaction' ? keccak256(proof.signedTransaction as Hex) : proof.txHash;
+    const txHash = proof.type === 'transaction' ? viem().keccak256(proof.signedTransaction as Hex) : proof.txHash;
     try {
       // Before broadcasting: nobody who sees it in the mempool can present it for another challenge.
       const proofClaim = await this.replay.claimProof(terms.chainId, txHash, check.challengeId, 2 * this.env.AGENT_PAYMENTS_CHALLENGE_TTL_MS + waitMs + CLAIM_MARGIN_MS);
@@ -190,7 +191,7 @@ export class AgentPaymentsService {
         return this.fail(httpRequest, INSUFFICIENT.has(result.reason) ? 'payment-insufficient' : 'verification-failed', `${result.reason}: ${result.detail}`);
       }
       const payment = { ...result.payment, amountBaseUnits: BigInt(result.payment.amountBaseUnits) };
-      const payer = await this.payers.ensure(terms.chainId, getAddress(payment.from));
+      const payer = await this.payers.ensure(terms.chainId, viem().getAddress(payment.from));
       await this.ledger.openAccounts(payer.workspaceId);
       const booked = await this.ledger.book(payer.workspaceId, payment, splitPayment(payment.amountBaseUnits, this.env.AGENT_PAYMENTS_FEE_BASIS_POINTS, asset), check.challengeId);
       if (booked === 'exists' && proofClaim === 'claimed') {
@@ -206,7 +207,7 @@ export class AgentPaymentsService {
         return this.fail(
           httpRequest,
           'payment-expired',
-          `${expiredAt}. Your payment ${payment.txHash} of ${formatUnits(payment.amountBaseUnits, asset.decimals)} ${asset.symbol} was credited to the balance of ${getAddress(payment.from)}: ` +
+          `${expiredAt}. Your payment ${payment.txHash} of ${viem().formatUnits(payment.amountBaseUnits, asset.decimals)} ${asset.symbol} was credited to the balance of ${viem().getAddress(payment.from)}: ` +
             'pay the fresh challenge from it with a "balance" credential, or ask for a refund.',
         );
       }
@@ -232,14 +233,14 @@ export class AgentPaymentsService {
   private async fromBalance(httpRequest: PaymentRequest, reply: FastifyReply, check: AcceptedCheck, signature: string): Promise<AuthenticatedKey | undefined> {
     const terms = this.terms!;
     const asset = this.asset!;
-    const address = getAddress(check.source!);
+    const address = viem().getAddress(check.source!);
     let signer: string;
     try {
-      signer = await recoverMessageAddress({ message: balanceMessage(terms.realm, check.challengeId), signature: signature as Hex });
+      signer = await viem().recoverMessageAddress({ message: balanceMessage(terms.realm, check.challengeId), signature: signature as Hex });
     } catch {
       return this.fail(httpRequest, 'verification-failed', 'The balance signature cannot be recovered.');
     }
-    if (!isAddressEqual(signer as Hex, address)) return this.fail(httpRequest, 'verification-failed', 'The balance signature is not from the credential source.');
+    if (!viem().isAddressEqual(signer as Hex, address)) return this.fail(httpRequest, 'verification-failed', 'The balance signature is not from the credential source.');
     const claim = await this.replay.claimChallenge(check.challengeId, Math.max(0, check.expiresAtMs - Date.now()) + CLAIM_MARGIN_MS);
     if (claim === 'settled') return this.fail(httpRequest, 'invalid-challenge', 'This challenge was already paid and used; pay the fresh one.');
     if (claim === 'in_use') return this.fail(httpRequest, 'invalid-challenge', 'A credential for this challenge is being settled right now.');

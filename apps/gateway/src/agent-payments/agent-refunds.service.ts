@@ -2,8 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
 import { baseUnitsToMicros, microsToBaseUnits, type TokenAsset } from '@switchyard/money';
-import { type Address, getAddress, type Hex, isAddressEqual, recoverMessageAddress } from 'viem';
+import type { Address, Hex } from 'viem';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
+import { viem } from '../wallets/viem';
 import { AgentPaymentsLedgerClient } from './agent-payments-ledger.client';
 import { ChainPaymentsClient } from './chain-payments.client';
 import { PayerWorkspacesRepository } from './payer-workspaces.repository';
@@ -61,18 +62,18 @@ export class AgentRefundsService implements OnApplicationBootstrap, OnApplicatio
   async requestRefund(input: { address: string; issued: string; signature: string }): Promise<RefundResult> {
     if (!this.env.AGENT_PAYMENTS_ENABLED) throw new AppError('not_found', 'Agent payments are not enabled here.');
     if (this.env.AGENT_PAYMENTS_REFUND_POLICY === 'none') throw new AppError('forbidden', 'This gateway does not pay balances back (refund policy "none"); spend the balance with a "balance" credential.');
-    const address = getAddress(input.address);
+    const address = viem().getAddress(input.address);
     const issuedMs = Date.parse(input.issued);
     if (!Number.isFinite(issuedMs) || Math.abs(Date.now() - issuedMs) > REFUND_SIGNATURE_WINDOW_MS) {
       throw new AppError('invalid_request', `issued must be an RFC 3339 time within ${REFUND_SIGNATURE_WINDOW_MS / 60_000} minutes of now.`, { param: 'issued' });
     }
     let signer: Address;
     try {
-      signer = await recoverMessageAddress({ message: refundMessage(this.env.AGENT_PAYMENTS_REALM, this.env.AGENT_PAYMENTS_CHAIN_ID, address, input.issued), signature: input.signature as Hex });
+      signer = await viem().recoverMessageAddress({ message: refundMessage(this.env.AGENT_PAYMENTS_REALM, this.env.AGENT_PAYMENTS_CHAIN_ID, address, input.issued), signature: input.signature as Hex });
     } catch {
       throw new AppError('invalid_request', 'The signature cannot be recovered.', { param: 'signature' });
     }
-    if (!isAddressEqual(signer, address)) throw new AppError('forbidden', 'The refund request is not signed by the address.');
+    if (!viem().isAddressEqual(signer, address)) throw new AppError('forbidden', 'The refund request is not signed by the address.');
     // Each signed request once.
     const token = createHash('sha256').update(input.signature.toLowerCase()).digest('hex');
     if ((await this.replay.claimChallenge(`refund:${token}`, 2 * REFUND_SIGNATURE_WINDOW_MS)) !== 'claimed') throw new AppError('conflict', 'This refund request was already used; sign a new one.');
@@ -82,7 +83,7 @@ export class AgentRefundsService implements OnApplicationBootstrap, OnApplicatio
   /** Pays back everything the address's payer workspace has available (above the minimum, less the fee). */
   async refund(address: Address, trigger: 'request' | 'automatic'): Promise<RefundResult> {
     const env = this.env;
-    const asset: TokenAsset = { chainId: env.AGENT_PAYMENTS_CHAIN_ID, tokenAddress: getAddress(env.AGENT_PAYMENTS_TOKEN_ADDRESS), decimals: env.AGENT_PAYMENTS_TOKEN_DECIMALS, symbol: env.AGENT_PAYMENTS_TOKEN_SYMBOL };
+    const asset: TokenAsset = { chainId: env.AGENT_PAYMENTS_CHAIN_ID, tokenAddress: viem().getAddress(env.AGENT_PAYMENTS_TOKEN_ADDRESS), decimals: env.AGENT_PAYMENTS_TOKEN_DECIMALS, symbol: env.AGENT_PAYMENTS_TOKEN_SYMBOL };
     const { workspaceId } = this.payers.identity(env.AGENT_PAYMENTS_CHAIN_ID, address);
     const available = await this.available(workspaceId);
     const fee = env.AGENT_PAYMENTS_REFUND_FEE_MICROS;
@@ -125,7 +126,7 @@ export class AgentRefundsService implements OnApplicationBootstrap, OnApplicatio
     let refunded = 0;
     try {
       for (const member of await this.replay.idlePayers(this.env.AGENT_PAYMENTS_CHAIN_ID)) {
-        const payer = getAddress(member);
+        const payer = viem().getAddress(member);
         const available = await this.available(this.payers.identity(this.env.AGENT_PAYMENTS_CHAIN_ID, payer).workspaceId);
         if (available < this.env.AGENT_PAYMENTS_REFUND_MIN_MICROS || available <= this.env.AGENT_PAYMENTS_REFUND_FEE_MICROS) continue;
         try {

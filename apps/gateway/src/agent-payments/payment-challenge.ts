@@ -1,5 +1,5 @@
-import { formatUnits } from 'viem';
 import { z } from 'zod';
+import { viem } from '../wallets/viem';
 import {
   base64UrlDecode,
   type ChallengeBinding,
@@ -234,7 +234,7 @@ export function problemBody(problem: ProblemType, detail: string, challenge: Iss
     /** Sign this (EIP-191) for a `balance` credential: pay this challenge from your address's leftover balance. */
     balanceMessage: balanceMessage(terms.realm, challenge.id),
     instructions:
-      `Pay exactly ${formatUnits(challenge.amountBaseUnits, terms.decimals)} ${terms.symbol} (${challenge.amountBaseUnits} base units) to ${terms.recipient} on chain ${terms.chainId} ` +
+      `Pay exactly ${viem().formatUnits(challenge.amountBaseUnits, terms.decimals)} ${terms.symbol} (${challenge.amountBaseUnits} base units) to ${terms.recipient} on chain ${terms.chainId} ` +
       `(token ${terms.currency}), then repeat this request with the same body and "Authorization: Payment <credential>": base64url JSON ` +
       `{"challenge":{…the WWW-Authenticate parameters…},"payload":{"type":"transaction","signature":"0x<signed transfer>"}} (we broadcast it) ` +
       `or {"type":"hash","hash":"0x<tx hash>"} (you broadcast it). Anything above the actual cost stays as your address's balance. ` +

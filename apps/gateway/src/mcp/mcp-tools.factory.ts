@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '@switchyard/errors';
 import { microsToUsd } from '@switchyard/money';
@@ -16,6 +16,7 @@ import { BillingQueriesClient } from '../routes/usage/billing-queries.client';
 import { LedgerReportsClient } from '../routes/usage/ledger-reports.client';
 import { formatUsageReport } from '../routes/usage/usage-routes.format';
 import { UsageQuerySchema } from '../routes/usage/usage-routes.schemas';
+import { mcpSdk } from './mcp-sdk';
 
 const SERVER_INFO = { name: 'switchyard', version: '1.0.0' };
 
@@ -41,6 +42,7 @@ export class McpToolsFactory {
   }
 
   create(principal: Principal): McpServer {
+    const { McpServer } = mcpSdk();
     const server = new McpServer(SERVER_INFO, { instructions: 'Manage a Switchyard workspace: balance, API keys, usage, models and the USDT deposit address. Amounts are micro-USD decimal strings (1 USD = 1000000).' });
     const readOnly = { readOnlyHint: true, openWorldHint: false };
 

@@ -1,9 +1,9 @@
 import { Controller, Delete, Get, HttpCode, Logger, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { AppError } from '@switchyard/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, WorkspaceAuthGuard } from '../auth/workspace-auth.guard';
+import { mcpSdk } from './mcp-sdk';
 import { McpToolsFactory } from './mcp-tools.factory';
 
 /**
@@ -21,6 +21,7 @@ export class McpController {
   async post(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     requireManagementKey(principal);
     const server = this.tools.create(principal);
+    const { StreamableHTTPServerTransport } = mcpSdk();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     reply.hijack();
     reply.raw.once('close', () => {
