@@ -1,28 +1,38 @@
 /** Fixed windows in UTC: counters are keyed by their window, so every replica agrees on when one resets. */
 export interface Window {
   /** Part of the counter key. */
-  id: string;
+  readonly id: string;
   /** When the window ends (ms since epoch). */
-  endsAtMs: number;
+  readonly endsAtMs: number;
 }
 
 export const MINUTE_MS = 60_000;
 export const DAY_MS = 86_400_000;
 
+// Every request asks for the current windows: the last one of each kind is kept (windows are immutable values).
+let lastMinute: { index: number; window: Window } | undefined;
+let lastDay: { index: number; window: Window } | undefined;
+let lastMonth: { startsAtMs: number; window: Window } | undefined;
+
 export function minuteWindow(nowMs: number): Window {
   const index = Math.floor(nowMs / MINUTE_MS);
-  return { id: `m${index}`, endsAtMs: (index + 1) * MINUTE_MS };
+  if (lastMinute?.index !== index) lastMinute = { index, window: { id: `m${index}`, endsAtMs: (index + 1) * MINUTE_MS } };
+  return lastMinute.window;
 }
 
 export function dayWindow(nowMs: number): Window {
   const index = Math.floor(nowMs / DAY_MS);
-  return { id: new Date(index * DAY_MS).toISOString().slice(0, 10), endsAtMs: (index + 1) * DAY_MS };
+  if (lastDay?.index !== index) lastDay = { index, window: { id: new Date(index * DAY_MS).toISOString().slice(0, 10), endsAtMs: (index + 1) * DAY_MS } };
+  return lastDay.window;
 }
 
 export function monthWindow(nowMs: number): Window {
+  if (lastMonth && nowMs >= lastMonth.startsAtMs && nowMs < lastMonth.window.endsAtMs) return lastMonth.window;
   const now = new Date(nowMs);
+  const startsAtMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
   const endsAtMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
-  return { id: now.toISOString().slice(0, 7), endsAtMs };
+  lastMonth = { startsAtMs, window: { id: now.toISOString().slice(0, 7), endsAtMs } };
+  return lastMonth.window;
 }
 
 /** Counters outlive their window a little so a late settlement still finds them. */
