@@ -231,6 +231,9 @@ describe('agent payments: balance spend, late payments, refunds, x402 offer (loc
   it('a payment that arrives after its challenge expired is booked to the payer balance (402 payment-expired), then spendable', async () => {
     const body = { worst_case_micros: '30000', note: 'late' };
     const challenge = await challengeFrom(await probe(body));
+    // A transfer signed in time but presented after the expiry (checked below; another payer, so its nonce is its own).
+    const c2 = await challengeFrom(await probe(body));
+    const signature = await signTransfer(wallet(bystander), publicClient, c2.charge);
     await new Promise((resolve) => setTimeout(resolve, CHALLENGE_TTL_MS + 1_000));
     // The agent paid too late (it broadcast the transfer itself after the expiry).
     const hash = await sendTransfer(wallet(latePayer), publicClient, challenge.charge);
@@ -246,12 +249,10 @@ describe('agent payments: balance spend, late payments, refunds, x402 offer (loc
     expect(await payerBalance(latePayer.address)).toEqual({ posted: lateAmount, pending: 0n });
 
     // An expired signed transfer is never broadcast by the gateway: the agent keeps its money.
-    const c2 = await challengeFrom(await probe(body));
-    const signature = await signTransfer(wallet(latePayer), publicClient, c2.charge);
-    await new Promise((resolve) => setTimeout(resolve, CHALLENGE_TTL_MS + 1_000));
     const blocksBefore = await head();
-    expect((await expect402(await probe(body, paymentAuthorization(c2, { type: 'transaction', signature }, latePayer.address)), 'payment-expired')).detail).toMatch(/not broadcast/);
+    expect((await expect402(await probe(body, paymentAuthorization(c2, { type: 'transaction', signature }, bystander.address)), 'payment-expired')).detail).toMatch(/not broadcast/);
     expect(await head()).toBe(blocksBefore);
+    expect(await payerBalance(bystander.address)).toEqual({ posted: 0n, pending: 0n });
 
     // The late money pays the next request.
     const fresh = await challengeFrom(await probe(body));
