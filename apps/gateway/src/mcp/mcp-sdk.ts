@@ -5,7 +5,8 @@ let loaded: { McpServer: McpServerModule['McpServer']; StreamableHTTPServerTrans
 
 /**
  * The MCP SDK, loaded by the first `/mcp` request: with its JSON-schema tooling (ajv, zod-to-json-schema) it is
- * ~9 MB of heap that a gateway nobody manages over MCP never needs. bench/README.md "Memory and soak".
+ * ~9 MB of heap that a gateway nobody manages over MCP never needs. That request pays the load once, ~0.2 s on the
+ * event loop. bench/README.md "Memory and soak".
  */
 export function mcpSdk(): NonNullable<typeof loaded> {
   if (!loaded) {
