@@ -39,12 +39,16 @@ describe('chain lag monitoring: /readyz and the lag gauges', () => {
     const response = await fetch(`${chain.stack.url('chain-watcher')}/readyz`);
     return { status: response.status, body: (await response.json()) as Readiness['body'] };
   };
-  const gauge = async (name: string): Promise<bigint | undefined> => {
-    const metrics = await (await fetch(`${chain.stack.url('chain-watcher')}/metrics`)).text();
+  const gauge = (metrics: string, name: string): bigint | undefined => {
     const match = new RegExp(`^${name}\\{chain_id="${CHAIN_ID}",service="chain-watcher"\\} (\\d+)$`, 'm').exec(metrics);
     return match ? BigInt(match[1]) : undefined;
   };
-  const snapshot = async () => ({ ready: await readyz(), finalityLag: await gauge('chain_finality_lag_blocks'), followerLag: await gauge('chain_follower_lag_blocks') });
+  // Both lags from one scrape: the follower records them together, so they describe the same poll.
+  const snapshot = async () => {
+    const ready = await readyz();
+    const metrics = await (await fetch(`${chain.stack.url('chain-watcher')}/metrics`)).text();
+    return { ready, finalityLag: gauge(metrics, 'chain_finality_lag_blocks'), followerLag: gauge(metrics, 'chain_follower_lag_blocks') };
+  };
 
   it('is ready with small lags once the follower has caught up', async () => {
     await chain.usdt.mine(3);
