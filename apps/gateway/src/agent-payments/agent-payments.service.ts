@@ -58,21 +58,22 @@ export class AgentPaymentsService {
     if (!env.AGENT_PAYMENTS_SECRET || !env.AGENT_PAYMENTS_RECIPIENT) {
       throw new Error('AGENT_PAYMENTS_ENABLED needs AGENT_PAYMENTS_SECRET and AGENT_PAYMENTS_RECIPIENT');
     }
-    const currency = viem().getAddress(env.AGENT_PAYMENTS_TOKEN_ADDRESS);
+    const { getAddress } = viem();
+    const currency = getAddress(env.AGENT_PAYMENTS_TOKEN_ADDRESS);
     this.terms = {
       realm: env.AGENT_PAYMENTS_REALM,
       chainId: env.AGENT_PAYMENTS_CHAIN_ID,
       currency,
       decimals: env.AGENT_PAYMENTS_TOKEN_DECIMALS,
-      recipient: viem().getAddress(env.AGENT_PAYMENTS_RECIPIENT),
+      recipient: getAddress(env.AGENT_PAYMENTS_RECIPIENT),
       symbol: env.AGENT_PAYMENTS_TOKEN_SYMBOL,
     };
     this.asset = { chainId: env.AGENT_PAYMENTS_CHAIN_ID, tokenAddress: currency, decimals: env.AGENT_PAYMENTS_TOKEN_DECIMALS, symbol: env.AGENT_PAYMENTS_TOKEN_SYMBOL };
     if (env.AGENT_PAYMENTS_X402_ASSET) {
       this.x402 = {
         chainId: env.AGENT_PAYMENTS_CHAIN_ID,
-        asset: viem().getAddress(env.AGENT_PAYMENTS_X402_ASSET),
-        payTo: viem().getAddress(env.AGENT_PAYMENTS_X402_PAY_TO ?? env.AGENT_PAYMENTS_RECIPIENT),
+        asset: getAddress(env.AGENT_PAYMENTS_X402_ASSET),
+        payTo: getAddress(env.AGENT_PAYMENTS_X402_PAY_TO ?? env.AGENT_PAYMENTS_RECIPIENT),
         decimals: env.AGENT_PAYMENTS_X402_DECIMALS,
         domainName: env.AGENT_PAYMENTS_X402_DOMAIN_NAME,
         domainVersion: env.AGENT_PAYMENTS_X402_DOMAIN_VERSION,

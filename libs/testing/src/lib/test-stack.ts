@@ -39,14 +39,13 @@ export async function startTestStack(options: { services?: readonly ServiceName[
     await database.drop();
   };
   try {
-    // The ledger migrates first so the others do not wait on its advisory lock at once; then the rest boot together.
     const names = options.services ?? ALL_SERVICES;
-    const first = names.filter((name) => name === 'ledger');
-    for (const group of [first, names.filter((name) => name !== 'ledger')]) {
-      const started = await Promise.allSettled(group.map(async (name) => services.set(name, await startServiceProcess(name, env, { readyTimeoutMs: 60_000 }))));
-      const failed = started.find((result) => result.status === 'rejected');
-      if (failed) throw failed.reason;
-    }
+    const start = async (name: ServiceName) => services.set(name, await startServiceProcess(name, env, { readyTimeoutMs: 60_000 }));
+    // The ledger migrates first so the others do not wait on its advisory lock at once; then the rest boot together.
+    if (names.includes('ledger')) await start('ledger');
+    const rest = await Promise.allSettled(names.filter((name) => name !== 'ledger').map(start));
+    const failed = rest.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (error) {
     await stop();
     throw error;
