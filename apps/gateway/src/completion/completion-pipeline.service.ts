@@ -31,7 +31,7 @@ import { SseResponse } from '../streaming/sse-response';
 import { RequestContentCapture } from '../metering/request-content.capture';
 import { WorkspaceSettingsService } from '../workspace-settings/workspace-settings.service';
 import { StreamSlotsStore } from '../streaming/stream-slots.store';
-import { releaseStreamSlotOnClose, streamSlotClaim, streamTooLong } from '../streaming/stream-limits';
+import { releaseStreamSlotAtEnd, streamSlotClaim, streamTooLong } from '../streaming/stream-limits';
 import { SsrfGuard } from '../upstream/ssrf-guard';
 import { checkRequestLimits, userMediaUrls } from './request-limits';
 import type { ResponseSurface, ServedResponse } from './response-surface';
@@ -159,7 +159,7 @@ export class CompletionPipeline {
     const admission = await this.guardrails.admit(policies, { ...key, rateScopeId: key.scopeId }, Date.now(), slot);
     if (admission.status) reply.headers(rateLimitHeaders(admission.status));
     if (admission.violation) throw admission.violation;
-    if (slot) releaseStreamSlotOnClose(this.streamSlots, key.scopeId, requestId, reply, this.logger);
+    if (slot) releaseStreamSlotAtEnd(this.streamSlots, key.scopeId, requestId, reply, this.logger);
     const strategyHeader = httpRequest.headers['x-routing-strategy'];
     const route = this.routes.route(routed, typeof strategyHeader === 'string' ? strategyHeader : undefined, await this.providerKeys.providersWithKeys(key.workspaceId));
     const candidates = await this.providerKeys.withWorkspaceKeys(key.workspaceId, this.guardrails.allowedCandidates(policies, route.candidates));

@@ -7,14 +7,14 @@ import type { StreamSlotClaim, StreamSlotsStore } from './stream-slots.store';
 type StreamLimitsEnv = Pick<GatewayEnv, 'GATEWAY_STREAMS_PER_KEY_MAX' | 'GATEWAY_STREAM_DURATION_MS_MAX' | 'UPSTREAM_TIMEOUT_MS'>;
 
 /**
- * One of the caller's GATEWAY_STREAMS_PER_KEY_MAX stream slots, released when the response closes; none free → 429.
+ * One of the caller's GATEWAY_STREAMS_PER_KEY_MAX stream slots, released when the response ends; none free → 429.
  * Every streaming route takes one (the completion pipeline, native pass-through), so the limit holds across them.
  */
 export async function takeStreamSlot(slots: StreamSlotsStore, env: StreamLimitsEnv, scopeId: string, streamId: string, reply: FastifyReply, logger: Logger): Promise<void> {
   const claim = streamSlotClaim(env, scopeId, streamId);
   if (!claim) return;
   if (!(await slots.acquire(scopeId, streamId, claim.limit, claim.holdMs))) throw streamSlotsFull(claim.limit);
-  releaseStreamSlotOnClose(slots, scopeId, streamId, reply, logger);
+  releaseStreamSlotAtEnd(slots, scopeId, streamId, reply, logger);
 }
 
 /** The slot a stream needs, taken together with the guardrail admission (both pass or neither); none when unlimited. */
@@ -29,8 +29,15 @@ export function streamSlotsFull(limit: number): AppError {
   return new AppError('rate_limited', `This key already has ${limit} streams open; wait for one to finish.`, { retryAfterMs: 1_000 });
 }
 
-export function releaseStreamSlotOnClose(slots: StreamSlotsStore, scopeId: string, streamId: string, reply: FastifyReply, logger: Logger): void {
-  reply.raw.once('close', () => void slots.release(scopeId, streamId).catch((error: unknown) => logger.warn({ err: error }, 'stream slot not released')));
+/**
+ * 'prefinish' is emitted inside `end()`, before the client can have read the last byte, so a client that opens its next
+ * stream as soon as one ends finds the slot free ('close' comes a write callback later). 'close' covers a response
+ * that never ends (the client left). Releasing twice is harmless: the second call finds nothing held.
+ */
+export function releaseStreamSlotAtEnd(slots: StreamSlotsStore, scopeId: string, streamId: string, reply: FastifyReply, logger: Logger): void {
+  const release = () => void slots.release(scopeId, streamId).catch((error: unknown) => logger.warn({ err: error }, 'stream slot not released'));
+  reply.raw.once('prefinish', release);
+  reply.raw.once('close', release);
 }
 
 /** The error a stream ends with when it ran into GATEWAY_STREAM_DURATION_MS_MAX. */
