@@ -12,6 +12,7 @@ import { AgentPaymentsLedgerClient } from './agent-payments-ledger.client';
 import { ChainPaymentsClient } from './chain-payments.client';
 import { PayerWorkspacesRepository } from './payer-workspaces.repository';
 import { chargeBaseUnits, splitPayment } from './payment-amount';
+import { paymentAsset } from './payment-asset';
 import { authorizationValues, bodyDigest, readPaymentAuthorization } from './payment-auth.codec';
 import { balanceMessage, type ChargeTerms, checkCredential, type CredentialCheck, encodeReceipt, issueChallenge, problemBody, type ProblemType } from './payment-challenge';
 import { PaymentReplayStore } from './payment-replay.store';
@@ -59,16 +60,15 @@ export class AgentPaymentsService {
       throw new Error('AGENT_PAYMENTS_ENABLED needs AGENT_PAYMENTS_SECRET and AGENT_PAYMENTS_RECIPIENT');
     }
     const { getAddress } = viem();
-    const currency = getAddress(env.AGENT_PAYMENTS_TOKEN_ADDRESS);
+    this.asset = paymentAsset(env);
     this.terms = {
       realm: env.AGENT_PAYMENTS_REALM,
       chainId: env.AGENT_PAYMENTS_CHAIN_ID,
-      currency,
+      currency: this.asset.tokenAddress,
       decimals: env.AGENT_PAYMENTS_TOKEN_DECIMALS,
       recipient: getAddress(env.AGENT_PAYMENTS_RECIPIENT),
       symbol: env.AGENT_PAYMENTS_TOKEN_SYMBOL,
     };
-    this.asset = { chainId: env.AGENT_PAYMENTS_CHAIN_ID, tokenAddress: currency, decimals: env.AGENT_PAYMENTS_TOKEN_DECIMALS, symbol: env.AGENT_PAYMENTS_TOKEN_SYMBOL };
     if (env.AGENT_PAYMENTS_X402_ASSET) {
       this.x402 = {
         chainId: env.AGENT_PAYMENTS_CHAIN_ID,

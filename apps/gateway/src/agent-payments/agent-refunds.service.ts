@@ -1,13 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
-import { baseUnitsToMicros, microsToBaseUnits, type TokenAsset } from '@switchyard/money';
+import { baseUnitsToMicros, microsToBaseUnits } from '@switchyard/money';
 import type { Address, Hex } from 'viem';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { viem } from '../wallets/viem';
 import { AgentPaymentsLedgerClient } from './agent-payments-ledger.client';
 import { ChainPaymentsClient } from './chain-payments.client';
 import { PayerWorkspacesRepository } from './payer-workspaces.repository';
+import { paymentAsset } from './payment-asset';
 import { refundMessage } from './payment-challenge';
 import { PaymentReplayStore } from './payment-replay.store';
 
@@ -83,7 +84,7 @@ export class AgentRefundsService implements OnApplicationBootstrap, OnApplicatio
   /** Pays back everything the address's payer workspace has available (above the minimum, less the fee). */
   async refund(address: Address, trigger: 'request' | 'automatic'): Promise<RefundResult> {
     const env = this.env;
-    const asset: TokenAsset = { chainId: env.AGENT_PAYMENTS_CHAIN_ID, tokenAddress: viem().getAddress(env.AGENT_PAYMENTS_TOKEN_ADDRESS), decimals: env.AGENT_PAYMENTS_TOKEN_DECIMALS, symbol: env.AGENT_PAYMENTS_TOKEN_SYMBOL };
+    const asset = paymentAsset(env);
     const { workspaceId } = this.payers.identity(env.AGENT_PAYMENTS_CHAIN_ID, address);
     const available = await this.available(workspaceId);
     const fee = env.AGENT_PAYMENTS_REFUND_FEE_MICROS;
