@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -22,10 +23,14 @@ describe('stream slots are given back when a stream ends (real HTTP, real Redis)
 
   beforeAll(async () => {
     app = Fastify();
-    app.get<{ Querystring: { scope: string; end?: string } }>('/stream', async (request, reply) => {
+    app.get<{ Querystring: { scope: string; end?: string; slowMs?: string } }>('/stream', async (request, reply) => {
       const { scope } = request.query;
+      // Stands in for the work before the slot is taken (authentication, policies), during which a client may leave.
+      if (request.query.slowMs) await new Promise((resolve) => setTimeout(resolve, Number(request.query.slowMs)));
       await takeStreamSlot(slots, ENV, scope, randomUUID(), reply, logger);
       reply.hijack();
+      // As the gateway's streams do (SseResponse): nothing is written to, or ended on, a client that has gone.
+      if (reply.raw.destroyed) return;
       reply.raw.writeHead(200, { 'content-type': 'text/event-stream' });
       reply.raw.write('data: {"n":1}\n\n');
       if (request.query.end === 'no') return;
@@ -56,6 +61,26 @@ describe('stream slots are given back when a stream ends (real HTTP, real Redis)
       const next = await fetch(`${url}?scope=${scope}`);
       expect({ status: next.status, done: (await next.text()).includes('[DONE]') }).toEqual({ status: 200, done: true });
     }
+  });
+
+  it('a client that left before its slot was taken does not keep it: the key can still stream', async () => {
+    const scope = randomUUID();
+    for (let i = 0; i < 3; i++) {
+      // The connection closes 20 ms in, while the handler is still before its slot.
+      await new Promise<void>((resolve) => {
+        const request = httpGet(`${url}?scope=${scope}&slowMs=150`);
+        request.on('error', () => resolve());
+        request.on('close', () => resolve());
+        setTimeout(() => request.destroy(), 20);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // The handlers took their slots after the clients had gone; each gives it back at once.
+    const deadline = Date.now() + 5_000;
+    while ((await redis.zcard(streamSlotsKey(scope))) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await redis.zcard(streamSlotsKey(scope))).toBe(0);
+    const next = await fetch(`${url}?scope=${scope}`);
+    expect({ status: next.status, done: (await next.text()).includes('[DONE]') }).toEqual({ status: 200, done: true });
   });
 
   it('a stream the client leaves before its end gives its slot back', async () => {

@@ -32,10 +32,16 @@ export function streamSlotsFull(limit: number): AppError {
 /**
  * 'prefinish' is emitted inside `end()`, before the client can have read the last byte, so a client that opens its next
  * stream as soon as one ends finds the slot free ('close' comes a write callback later). 'close' covers a response
- * that never ends (the client left). Releasing twice is harmless: the second call finds nothing held.
+ * that never ends (the client left). Releasing twice is harmless: the second call finds nothing held. A client that
+ * left while the slot was being taken has had its 'close' already: the slot goes back at once, else it would stay
+ * held (and renewed) for the life of the process, and enough of them lock the key out of streaming.
  */
 export function releaseStreamSlotAtEnd(slots: StreamSlotsStore, scopeId: string, streamId: string, reply: FastifyReply, logger: Logger): void {
   const release = () => void slots.release(scopeId, streamId).catch((error: unknown) => logger.warn({ err: error }, 'stream slot not released'));
+  if (reply.raw.destroyed) {
+    release();
+    return;
+  }
   reply.raw.once('prefinish', release);
   reply.raw.once('close', release);
 }
