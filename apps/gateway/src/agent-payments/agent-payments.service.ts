@@ -63,11 +63,11 @@ export class AgentPaymentsService {
     this.asset = paymentAsset(env);
     this.terms = {
       realm: env.AGENT_PAYMENTS_REALM,
-      chainId: env.AGENT_PAYMENTS_CHAIN_ID,
+      chainId: this.asset.chainId,
       currency: this.asset.tokenAddress,
-      decimals: env.AGENT_PAYMENTS_TOKEN_DECIMALS,
+      decimals: this.asset.decimals,
       recipient: getAddress(env.AGENT_PAYMENTS_RECIPIENT),
-      symbol: env.AGENT_PAYMENTS_TOKEN_SYMBOL,
+      symbol: this.asset.symbol,
     };
     if (env.AGENT_PAYMENTS_X402_ASSET) {
       this.x402 = {

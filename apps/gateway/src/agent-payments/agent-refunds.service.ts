@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
-import { baseUnitsToMicros, microsToBaseUnits } from '@switchyard/money';
+import { baseUnitsToMicros, microsToBaseUnits, type TokenAsset } from '@switchyard/money';
 import type { Address, Hex } from 'viem';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
 import { viem } from '../wallets/viem';
@@ -38,6 +38,8 @@ export interface RefundResult {
 @Injectable()
 export class AgentRefundsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AgentRefundsService.name);
+  /** Set when agent payments are enabled, the only case a refund can run; viem stays unloaded otherwise. */
+  private readonly asset?: TokenAsset;
   private timer?: NodeJS.Timeout;
   private sweeping = false;
 
@@ -47,7 +49,9 @@ export class AgentRefundsService implements OnApplicationBootstrap, OnApplicatio
     private readonly chain: ChainPaymentsClient,
     private readonly replay: PaymentReplayStore,
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
-  ) {}
+  ) {
+    if (env.AGENT_PAYMENTS_ENABLED) this.asset = paymentAsset(env);
+  }
 
   onApplicationBootstrap(): void {
     if (!this.env.AGENT_PAYMENTS_ENABLED || this.env.AGENT_PAYMENTS_REFUND_POLICY !== 'automatic') return;
@@ -84,7 +88,8 @@ export class AgentRefundsService implements OnApplicationBootstrap, OnApplicatio
   /** Pays back everything the address's payer workspace has available (above the minimum, less the fee). */
   async refund(address: Address, trigger: 'request' | 'automatic'): Promise<RefundResult> {
     const env = this.env;
-    const asset = paymentAsset(env);
+    const asset = this.asset;
+    if (!asset) throw new AppError('not_found', 'Agent payments are not enabled here.');
     const { workspaceId } = this.payers.identity(env.AGENT_PAYMENTS_CHAIN_ID, address);
     const available = await this.available(workspaceId);
     const fee = env.AGENT_PAYMENTS_REFUND_FEE_MICROS;
