@@ -10,6 +10,7 @@ import { presentedCredential } from '../auth/credentials';
 import { SessionAuthService } from '../auth/session-auth.service';
 import { sameOrigin } from '../auth/workspace-auth.guard';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway.env';
+import { clientDisconnectSignal, clientLeftBeforeUpstream, whenResponseEnded } from '../metering/client-disconnect';
 import { CompletionPublisher, type RequestCompletedPayload } from '../metering/completion.publisher';
 import { type HoldExtras, type HoldPlan, outputTokensCoveredByHold, planHold, promptTokensUpperBound, requestedOutputTokens } from '../metering/hold-sizing';
 import { HoldPool } from '../metering/hold-pool';
@@ -74,7 +75,8 @@ interface RequestState {
   usage: TokenUsage;
   errorCode: string | null;
   ttftMs: number | null;
-  clientAbort: AbortController;
+  /** Aborted when the client goes away before its response is complete. */
+  clientGone: AbortSignal;
   surface: ResponseSurface;
   webSearchRequests: number;
   sources: WebSource[];
@@ -196,7 +198,7 @@ export class CompletionPipeline {
       usage: { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
       errorCode: null,
       ttftMs: null,
-      clientAbort: new AbortController(),
+      clientGone: clientDisconnectSignal(reply.raw),
       surface,
       webSearchRequests: 0,
       sources: [],
@@ -206,19 +208,18 @@ export class CompletionPipeline {
       spendableMicros: minBigint(hold.heldMicros, budget?.grantedMicros ?? capped),
       content,
     };
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) state.clientAbort.abort(new Error('client disconnected'));
-    });
     const handled = this.publishWhenEnded(httpRequest, reply, state, typeof endUser === 'string' ? endUser : (body.user ?? null));
 
     try {
+      // Gone while it was being authenticated or held: nothing was sent upstream, so nothing is billed.
+      if (state.clientGone.aborted) throw clientLeftBeforeUpstream();
       if (searchAsk) await this.searchTheWeb(state, searchAsk);
       if (body.stream) await this.stream(state, candidates, reply);
       else await this.complete(state, candidates, reply);
     } catch (error) {
       const appError = toAppError(error);
       state.errorCode ??= appError.code;
-      if (state.clientAbort.signal.aborted) state.outcome = 'client_aborted';
+      if (state.clientGone.aborted) state.outcome = 'client_aborted';
       throw appError;
     } finally {
       handled();
@@ -242,7 +243,7 @@ export class CompletionPipeline {
         state.usage = result.usage;
         state.content?.completed(result);
         state.ttftMs = Date.now() - state.startedMs;
-        state.outcome = state.clientAbort.signal.aborted ? 'client_aborted' : 'succeeded';
+        state.outcome = state.clientGone.aborted ? 'client_aborted' : 'succeeded';
         const body = state.surface.completionBody(this.served(state, candidate), result);
         await state.publishBeforeAnswer?.();
         await reply.code(200).headers(this.servedHeaders(candidate)).header('content-type', 'application/json; charset=utf-8').send(body);
@@ -250,7 +251,7 @@ export class CompletionPipeline {
       } catch (error) {
         const appError = this.upstreamError(error, signal);
         this.recordFailure(state, candidate, attemptStartMs, appError);
-        if (state.clientAbort.signal.aborted) {
+        if (state.clientGone.aborted) {
           this.chargePromptOnAbort(state, candidate);
           throw appError;
         }
@@ -285,10 +286,10 @@ export class CompletionPipeline {
             first = await iterator.next();
           }
         } catch (error) {
-          if (durationCap.aborted && !state.clientAbort.signal.aborted) throw this.streamTooLong();
-          const appError = this.upstreamError(error, state.clientAbort.signal);
+          if (durationCap.aborted && !state.clientGone.aborted) throw this.streamTooLong();
+          const appError = this.upstreamError(error, state.clientGone);
           this.recordFailure(state, candidate, attemptStartMs, appError);
-          if (state.clientAbort.signal.aborted) {
+          if (state.clientGone.aborted) {
             this.chargePromptOnAbort(state, candidate);
             return;
           }
@@ -354,16 +355,16 @@ export class CompletionPipeline {
         await sse.sendAll(writer.delta(delta));
       }
       state.usage = reportedUsage ?? estimate();
-      state.outcome = state.clientAbort.signal.aborted ? 'client_aborted' : 'succeeded';
+      state.outcome = state.clientGone.aborted ? 'client_aborted' : 'succeeded';
       state.attempts.push({ providerId: candidate.providerId, modelId: candidate.modelId, outcome: 'succeeded', latencyMs: Date.now() - attemptStartMs, ttftMs: state.ttftMs ?? undefined });
       await state.publishBeforeAnswer?.();
       await sse.sendAll(writer.finish(state.usage, finishReason));
     } catch (error) {
-      const cut = durationCap.aborted && !state.clientAbort.signal.aborted;
-      const appError = cut ? this.streamTooLong() : this.upstreamError(error, state.clientAbort.signal);
+      const cut = durationCap.aborted && !state.clientGone.aborted;
+      const appError = cut ? this.streamTooLong() : this.upstreamError(error, state.clientGone);
       state.usage = reportedUsage ?? estimate();
       await iterator.return?.().catch(() => undefined);
-      if (state.clientAbort.signal.aborted) {
+      if (state.clientGone.aborted) {
         state.outcome = 'client_aborted';
         state.attempts.push({ providerId: candidate.providerId, modelId: candidate.modelId, outcome: 'aborted', latencyMs: Date.now() - attemptStartMs, ttftMs: state.ttftMs ?? undefined });
         return;
@@ -433,7 +434,7 @@ export class CompletionPipeline {
 
   /** Runs the search and gives the model its results; the search counts (and is charged) once it answered. */
   private async searchTheWeb(state: RequestState, ask: WebSearchAsk): Promise<void> {
-    const sources = await this.webSearch.search(searchQuery(state.request), ask.maxResults, state.clientAbort.signal);
+    const sources = await this.webSearch.search(searchQuery(state.request), ask.maxResults, state.clientGone);
     state.webSearchRequests = 1;
     state.sources = sources;
     state.request = withSearchResults(state.request, sources, ask.searchPrompt, new Date());
@@ -444,8 +445,8 @@ export class CompletionPipeline {
    * anyway, which are read on (bounded) after a disconnect so their reported usage is what gets billed.
    */
   private upstreamSignal(state: RequestState, candidate: ServingCandidate): AbortSignal {
-    if (!this.env.PROVIDERS_BILLING_AFTER_ABORT.has(candidate.providerId)) return state.clientAbort.signal;
-    return abortedLater(state.clientAbort.signal, this.env.DRAIN_AFTER_ABORT_MS);
+    if (!this.env.PROVIDERS_BILLING_AFTER_ABORT.has(candidate.providerId)) return state.clientGone;
+    return abortedLater(state.clientGone, this.env.DRAIN_AFTER_ABORT_MS);
   }
 
   /**
@@ -462,7 +463,7 @@ export class CompletionPipeline {
       elapsedMs: Date.now() - state.startedMs,
     });
     if (decision.action === 'give_up') throw error;
-    await sleepUnlessAborted(decision.delayMs, state.clientAbort.signal);
+    await sleepUnlessAborted(decision.delayMs, state.clientGone);
     return decision.action;
   }
 
@@ -518,12 +519,12 @@ export class CompletionPipeline {
     state.attempts.push({
       providerId: candidate.providerId,
       modelId: candidate.modelId,
-      outcome: state.clientAbort.signal.aborted ? 'aborted' : 'failed',
+      outcome: state.clientGone.aborted ? 'aborted' : 'failed',
       errorCode: error.code,
       ...(typeof httpStatus === 'number' ? { httpStatus } : {}),
       latencyMs: Date.now() - attemptStartMs,
     });
-    if (!state.clientAbort.signal.aborted) this.logger.warn({ requestId: state.requestId, provider: candidate.providerId, code: error.code }, 'upstream attempt failed');
+    if (!state.clientGone.aborted) this.logger.warn({ requestId: state.requestId, provider: candidate.providerId, code: error.code }, 'upstream attempt failed');
   }
 
   /** Gives back the unspent budget reservation and counts the tokens per minute (off the client's path). */
@@ -557,7 +558,7 @@ export class CompletionPipeline {
       if (published || (!beforeAnswer && (!ended || !handled))) return Promise.resolve();
       published = true;
       const completedAt = new Date();
-      if (state.outcome !== 'succeeded' && state.clientAbort.signal.aborted) state.outcome = 'client_aborted';
+      if (state.outcome !== 'succeeded' && state.clientGone.aborted) state.outcome = 'client_aborted';
       this.settleGuardrails(state);
       const payload: RequestCompletedPayload = {
         requestId: state.requestId,
@@ -591,12 +592,10 @@ export class CompletionPipeline {
       return Promise.resolve();
     };
     state.publishBeforeAnswer = () => publish(true);
-    const onEnded = () => {
+    whenResponseEnded(reply.raw, () => {
       ended = true;
       void publish();
-    };
-    reply.raw.once('finish', onEnded);
-    reply.raw.once('close', onEnded);
+    });
     return () => {
       handled = true;
       void publish();

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { FakeOpenAiUpstream } from '../fake-upstreams/openai.fake-upstream';
 import { eventually } from '../support/eventually';
 import { type GatewayTestStack, startGatewayTestStack } from '../support/gateway-test-stack';
+import { CHARGES_OF_KEY_SQL, leaveWhileHoldIsPlaced } from '../support/leave-during-hold';
 
 const UPSTREAM_KEY = 'sk-embeddings-upstream-5e21';
 const SMALL_MICROS_PER_MTOK = 20_000; // openai/text-embedding-3-small
@@ -111,6 +112,22 @@ describe('POST /v1/embeddings through the running gateway (official openai SDK, 
     expect(invalid.status).toBe(400);
     expect(((await invalid.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
   });
+
+  it('a client that leaves while its hold is being placed is not sent upstream and not billed', async () => {
+    const { key } = await stack.createWorkspace('embeddings-gone-early', 1_000_000n);
+    const sentBefore = upstream.requests.filter((r) => r.path === '/v1/embeddings').length;
+    const outcome = await leaveWhileHoldIsPlaced(stack, '/v1/embeddings', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ model: 'openai/text-embedding-3-small', input: 'gone before it was sent' }),
+    });
+    expect(outcome).toMatchObject({ name: 'AbortError' });
+    const charges = await eventually(() => query(CHARGES_OF_KEY_SQL, [key, 'hex']), (rows) => rows.length > 0);
+    expect(charges).toEqual([{ outcome: 'client_aborted', settlement: 'released', prompt_tokens: 0, completion_tokens: 0, cost_micros: '0' }]);
+    // The release is recorded: the credits now show it, nothing held and nothing taken.
+    expect(await stack.settledCredits(key)).toMatchObject({ balance_micros: '1000000', pending_micros: '0' });
+    expect(upstream.requests.filter((r) => r.path === '/v1/embeddings')).toHaveLength(sentBefore);
+  }, 30_000);
 
   async function query<T>(sql: string, params: unknown[]): Promise<T[]> {
     const client = new Client({ connectionString: stack.stack.database.url });

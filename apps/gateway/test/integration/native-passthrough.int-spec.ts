@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { startGeminiFakeUpstream, type GeminiFakeUpstream } from '../fake-upstreams/gemini.fake-upstream';
 import { FakeOpenAiUpstream, OPENAI_FIXTURES_DIR } from '../fake-upstreams/openai.fake-upstream';
+import { eventually } from '../support/eventually';
 import { type GatewayTestStack, startGatewayTestStack } from '../support/gateway-test-stack';
+import { CHARGES_OF_KEY_SQL, leaveWhileHoldIsPlaced } from '../support/leave-during-hold';
 
 const OPENAI_KEY = 'sk-test-openai-upstream';
 const GEMINI_KEY = 'gemini-test-upstream-key';
@@ -115,4 +118,25 @@ describe('native pass-through /{provider}/… (fake OpenAI and Gemini upstreams,
     });
     expect(climbing).toBe(400);
   });
+
+  it('a client that leaves while its hold is being placed is not sent upstream and not billed', async () => {
+    const { key } = await stack.createWorkspace('passthrough-gone-early', 1_000_000n);
+    const outcome = await leaveWhileHoldIsPlaced(stack, '/openai/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'native-gone-early' }], max_tokens: 20 }),
+    });
+    expect(outcome).toMatchObject({ name: 'AbortError' });
+    const pg = new Client({ connectionString: stack.stack.database.url });
+    await pg.connect();
+    try {
+      const charges = await eventually(async () => (await pg.query(CHARGES_OF_KEY_SQL, [key, 'hex'])).rows, (rows) => rows.length > 0);
+      expect(charges).toEqual([{ outcome: 'client_aborted', settlement: 'released', prompt_tokens: 0, completion_tokens: 0, cost_micros: '0' }]);
+    } finally {
+      await pg.end();
+    }
+    // The release is recorded: the credits now show it, nothing held and nothing taken.
+    expect(await stack.settledCredits(key)).toMatchObject({ balance_micros: '1000000', pending_micros: '0' });
+    expect(openai.requestsContaining('native-gone-early')).toHaveLength(0);
+  }, 30_000);
 });

@@ -6,6 +6,7 @@ import { FakeOpenAiUpstream, type RecordedRequest } from '../fake-upstreams/open
 import { microsToUsd } from '@switchyard/money';
 import { eventually } from '../support/eventually';
 import { type GatewayTestStack, startGatewayTestStack } from '../support/gateway-test-stack';
+import { CHARGES_OF_KEY_SQL, leaveWhileHoldIsPlaced } from '../support/leave-during-hold';
 
 const UPSTREAM_KEY = 'sk-test-upstream';
 const MODEL = 'openai/gpt-4o-mini';
@@ -386,6 +387,22 @@ describe('gateway → OpenAI adapter → fake OpenAI upstream (real Postgres, Re
     const prompt = countPromptTokens([{ role: 'user', content }]);
     expect(charges).toEqual([{ outcome: 'client_aborted', prompt_tokens: prompt, completion_tokens: 0, cost_micros: String(costMicros(prompt, 0)) }]);
     expect(BigInt(credits.balance_micros)).toBe(1_000_000n - BigInt(costMicros(prompt, 0)));
+  }, 30_000);
+
+  it.each([false, true])('a client that leaves while its hold is being placed (stream: %s) is not sent upstream and not billed', async (stream) => {
+    const { key } = await stack.createWorkspace(`gone-early-${stream}`, 1_000_000n);
+    const { tag, content } = tagged();
+    const outcome = await leaveWhileHoldIsPlaced(stack, '/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content }], stream }),
+    });
+    expect(outcome).toMatchObject({ name: 'AbortError' });
+    const charges = await eventually(() => query(CHARGES_OF_KEY_SQL, [key, 'hex']), (rows) => rows.length > 0);
+    expect(charges).toEqual([{ outcome: 'client_aborted', settlement: 'released', prompt_tokens: 0, completion_tokens: 0, cost_micros: '0' }]);
+    // The release is recorded: the credits now show it, nothing held and nothing taken.
+    expect(await pollSettled(key)).toMatchObject({ balance_micros: '1000000', pending_micros: '0' });
+    expect(fake.requestsContaining(tag)).toHaveLength(0);
   }, 30_000);
 
   const pollSettled = (key: string) => stack.settledCredits(key, { timeoutMs: 15_000, intervalMs: 100 });

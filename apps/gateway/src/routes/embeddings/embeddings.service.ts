@@ -5,6 +5,7 @@ import { microsToUsd } from '@switchyard/money';
 import { type EndpointPrice, PriceTable, quoteCostMicros, quoteWorstCaseMicros } from '@switchyard/pricing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthService } from '../../auth/api-key-auth.service';
+import { CLIENT_DISCONNECTED, clientDisconnectSignal, clientLeftBeforeUpstream } from '../../metering/client-disconnect';
 import { newRequestId } from '../../metering/request-id';
 import { GATEWAY_ENV, type GatewayEnv } from '../../config/gateway.env';
 import { CompletionPublisher, type RequestCompletedPayload } from '../../metering/completion.publisher';
@@ -72,10 +73,7 @@ export class EmbeddingsService {
       metadata: { apiKeyId: key.apiKeyId, requestedModel: body.model },
     });
 
-    const clientAbort = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) clientAbort.abort(new Error('client disconnected'));
-    });
+    const clientGone = clientDisconnectSignal(reply.raw);
     const result: EmbeddingsOutcome = { usage: { ...ZERO_USAGE }, outcome: 'failed', errorCode: null, attempts: [] };
     let published = false;
     const completion = (): RequestCompletedPayload => {
@@ -109,7 +107,12 @@ export class EmbeddingsService {
       return this.publisher.publishBeforeAnswer(completion());
     };
     try {
-      await this.serve(body, candidates, tokensMax, hold.heldMicros, clientAbort.signal, reply, result);
+      // Gone while it was being authenticated or held: nothing was sent upstream, so nothing is billed.
+      if (clientGone.aborted) {
+        result.outcome = 'client_aborted';
+        throw clientLeftBeforeUpstream();
+      }
+      await this.serve(body, candidates, tokensMax, hold.heldMicros, clientGone, reply, result);
     } catch (error) {
       result.errorCode = toAppError(error).code;
       throw error;
@@ -198,7 +201,7 @@ export class EmbeddingsService {
 
 function upstreamError(error: unknown, signal: AbortSignal): AppError {
   if (error instanceof AppError) return error;
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError') && !(signal.reason instanceof Error && signal.reason.message === 'client disconnected')) {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError') && !(signal.reason instanceof Error && signal.reason.message === CLIENT_DISCONNECTED)) {
     return new AppError('upstream_timeout', 'The provider did not answer in time.', { cause: error });
   }
   return new AppError('upstream_error', 'The provider failed.', { cause: error });

@@ -5,6 +5,7 @@ import { AppError } from '@switchyard/errors';
 import { type EndpointPrice, PriceTable, quoteWorstCaseMicros } from '@switchyard/pricing';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyAuthService, type AuthenticatedKey } from '../../auth/api-key-auth.service';
+import { clientDisconnectSignal, clientLeftBeforeUpstream } from '../../metering/client-disconnect';
 import { newRequestId } from '../../metering/request-id';
 import { GATEWAY_ENV, type GatewayEnv } from '../../config/gateway.env';
 import { CompletionPublisher, type RequestCompletedPayload } from '../../metering/completion.publisher';
@@ -47,6 +48,8 @@ interface Exchange {
   rawText: string;
   /** Cut at GATEWAY_STREAM_DURATION_MS_MAX after it started: billed for what was produced. */
   cut: boolean;
+  /** The request went to the provider; a client that left before it did is not billed. */
+  sent: boolean;
 }
 
 /**
@@ -112,13 +115,10 @@ export class PassthroughService {
     if (metering) headers['content-type'] = 'application/json';
 
     const startedAt = new Date();
-    const clientAbort = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) clientAbort.abort(new Error('client disconnected'));
-    });
+    const clientGone = clientDisconnectSignal(reply.raw);
     // Streams get the pipeline's duration cap instead of the request timeout (which still bounds each silence).
     const durationCap = streamed ? AbortSignal.timeout(this.env.GATEWAY_STREAM_DURATION_MS_MAX) : undefined;
-    const exchange: Exchange = { status: 0, outcome: 'failed', text: '', rawText: '', cut: false };
+    const exchange: Exchange = { status: 0, outcome: 'failed', text: '', rawText: '', cut: false, sent: false };
     let published = false;
     const publish = (beforeAnswer: boolean): Promise<void> => {
       if (!metering || published) return Promise.resolve();
@@ -129,12 +129,18 @@ export class PassthroughService {
       return Promise.resolve();
     };
     try {
+      // Gone while it was being authenticated or held: nothing was sent upstream, so nothing is billed.
+      if (clientGone.aborted) {
+        exchange.outcome = 'client_aborted';
+        throw clientLeftBeforeUpstream();
+      }
+      exchange.sent = true;
       const upstream = await this.http.send({
         url: passthroughUrl(target.baseUrl, path, search),
         method: method as Method,
         headers,
         body: metering?.requestBody,
-        signal: AbortSignal.any([clientAbort.signal, durationCap ?? AbortSignal.timeout(this.env.UPSTREAM_TIMEOUT_MS)]),
+        signal: AbortSignal.any([clientGone, durationCap ?? AbortSignal.timeout(this.env.UPSTREAM_TIMEOUT_MS)]),
         timeoutMs: this.env.UPSTREAM_TIMEOUT_MS,
       });
       exchange.status = upstream.statusCode;
@@ -157,8 +163,8 @@ export class PassthroughService {
       else if (String(upstream.headers['content-type'] ?? '').includes('text/event-stream')) await this.relaySse(upstream, reply.raw, head, exchange, beforeEnd);
       else await this.relayJson(upstream, reply.raw, head, exchange, beforeEnd);
     } catch (error) {
-      const cut = durationCap?.aborted === true && !clientAbort.signal.aborted;
-      exchange.outcome = clientAbort.signal.aborted ? 'client_aborted' : 'failed';
+      const cut = durationCap?.aborted === true && !clientGone.aborted;
+      exchange.outcome = clientGone.aborted ? 'client_aborted' : 'failed';
       // Nothing written yet (the request, or a JSON answer being read): an HTTP error in the route's envelope.
       if (!reply.raw.headersSent) throw cut ? streamTooLong(this.env) : error;
       if (cut && !reply.raw.destroyed) {
@@ -314,7 +320,7 @@ export class PassthroughService {
    */
   private billedUsage(metering: Metering, target: PassthroughTarget, exchange: Exchange): TokenUsage {
     const partial = exchange.outcome === 'client_aborted' || exchange.cut;
-    if (exchange.outcome === 'failed' && !exchange.cut) return { ...ZERO_USAGE };
+    if (!exchange.sent || (exchange.outcome === 'failed' && !exchange.cut)) return { ...ZERO_USAGE };
     if (exchange.outcome === 'succeeded' && exchange.usage) return exchange.usage;
     // The answer's text where its shape is known, else every byte of it (never less than what was produced).
     const produced = exchange.text !== '' ? exchange.text : exchange.rawText;
