@@ -116,8 +116,10 @@ export class CompletionPublisher implements OnApplicationShutdown {
   private async publishWithRetries(payloads: RequestCompletedPayload[]): Promise<void> {
     for (let attempt = 1; attempt <= ATTEMPTS_MAX; attempt++) {
       try {
-        if (payloads.length === 1) await this.jetStream.publish(GatewayRequestCompleted, payloads[0]!, { timeoutMs: PUBLISH_TIMEOUT_MS });
-        else await this.jetStream.publish(GatewayRequestsCompleted, { events: payloads }, { timeoutMs: PUBLISH_TIMEOUT_MS });
+        // Typed and built here; billing validates each one where it is consumed.
+        const options = { timeoutMs: PUBLISH_TIMEOUT_MS, validate: false };
+        if (payloads.length === 1) await this.jetStream.publish(GatewayRequestCompleted, payloads[0]!, options);
+        else await this.jetStream.publish(GatewayRequestsCompleted, { events: payloads }, options);
         return;
       } catch (error) {
         if (attempt === ATTEMPTS_MAX) {

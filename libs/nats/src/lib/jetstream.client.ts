@@ -126,16 +126,24 @@ export class JetStreamClient implements OnApplicationShutdown {
     return ensured;
   }
 
-  /** Publishes an event and waits for the stream's ack; a repeat within the window is a no-op (duplicate). */
-  async publish<E extends EventContract>(event: E, payload: EventPayload<E>, options: { timeoutMs: number }): Promise<{ duplicate: boolean }> {
-    const parsed = event.payload.safeParse(payload);
-    if (!parsed.success) throw new AppError('internal', `invalid ${event.subject} payload: ${parsed.error.message}`);
+  /**
+   * Publishes an event and waits for the stream's ack; a repeat within the window is a no-op (duplicate).
+   * `validate: false` skips the sender-side check for a payload typed and built in this process: its consumer
+   * validates it anyway (an invalid one is dead-lettered there), and on a request's path the check cost ~50 µs.
+   */
+  async publish<E extends EventContract>(event: E, payload: EventPayload<E>, options: { timeoutMs: number; validate?: boolean }): Promise<{ duplicate: boolean }> {
+    let checked: EventPayload<E> = payload;
+    if (options.validate !== false) {
+      const parsed = event.payload.safeParse(payload);
+      if (!parsed.success) throw new AppError('internal', `invalid ${event.subject} payload: ${parsed.error.message}`);
+      checked = parsed.data as EventPayload<E>;
+    }
     await this.ensureStream(event.stream);
     const { js } = await this.connect();
     const headers = natsHeaders();
     injectTraceHeaders((key, value) => headers.set(key, value));
     const ack = await js.publish(this.subject(event.subject), JSON.stringify(payload), {
-      msgID: event.messageId(parsed.data),
+      msgID: event.messageId(checked),
       headers,
       timeout: options.timeoutMs,
     });

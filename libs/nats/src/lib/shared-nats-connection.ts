@@ -2,6 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { NATS_CONNECTION_OPTIONS, type NatsConnectionOptions } from './nats.options';
+import { installRequestFastPath } from './request-fast-path';
+
+installRequestFastPath();
 
 /**
  * The service's one core NATS connection (nats.js v3) for JetStream and the batched hold commands: one socket, so
