@@ -21,24 +21,29 @@ export class RequestCompletedConsumer implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const retries = { maxDeliveries: 10, ackWaitMs: 30_000, retryDelayMsBase: 500, retryDelayMsMax: 30_000 };
+    // Settlements wait SETTLEMENT_LINGER_MS for company anyway (counted from each message's arrival), so messages
+    // are gathered that long too and parsed, validated and queued in one pass instead of one wake-up each.
+    const gatherMs = this.env.SETTLEMENT_LINGER_MS;
     const concurrency = this.env.SETTLEMENT_BATCH_MAX * 2;
-    await this.jetStream.consume(GatewayRequestCompleted, (event) => this.batcher.submit(event), {
+    await this.jetStream.consume(GatewayRequestCompleted, (event, delivery) => this.batcher.submit(event, delivery.receivedAt), {
       durableName: 'billing-request-completed',
       ...retries,
       maxInFlight: concurrency,
       concurrency,
+      gatherMs,
     });
-    await this.jetStream.consume(GatewayRequestsCompleted, (message) => this.settleAll(message), {
+    await this.jetStream.consume(GatewayRequestsCompleted, (message, delivery) => this.settleAll(message, delivery.receivedAt), {
       durableName: 'billing-requests-completed',
       ...retries,
       maxInFlight: COMPLETION_BATCHES_IN_FLIGHT,
       concurrency: COMPLETION_BATCHES_IN_FLIGHT,
+      gatherMs,
     });
   }
 
   /** Every completion of the message settled, or the error to retry it by (a retryable one first). */
-  private async settleAll(message: EventPayload<typeof GatewayRequestsCompleted>): Promise<void> {
-    const results = await Promise.allSettled(message.events.map((event) => this.batcher.submit(event)));
+  private async settleAll(message: EventPayload<typeof GatewayRequestsCompleted>, receivedAt: number): Promise<void> {
+    const results = await Promise.allSettled(message.events.map((event) => this.batcher.submit(event, receivedAt)));
     const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
     if (errors.length === 0) return;
     throw errors.find((error) => !isPermanentFailure(error)) ?? errors[0];

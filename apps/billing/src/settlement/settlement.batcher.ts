@@ -41,11 +41,14 @@ export class SettlementBatcher {
     this.lingerMs = env.SETTLEMENT_LINGER_MS ?? 0;
   }
 
-  /** Resolves once the request is settled (now or before); rejects with why it was not. */
-  submit(request: CompletedRequest): Promise<void> {
+  /**
+   * Resolves once the request is settled (now or before); rejects with why it was not. `receivedAt` is when its
+   * message arrived, if that was earlier (the consumer gathers messages): its linger counts from then.
+   */
+  submit(request: CompletedRequest, receivedAt = Date.now()): Promise<void> {
     if (this.queue.length >= this.maxQueuedEvents) return Promise.reject(new AppError('service_unavailable', 'Billing settlement queue is full; retry.'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, traceContext: otelContext.active(), queuedAt: Date.now(), resolve, reject });
+      this.queue.push({ request, traceContext: otelContext.active(), queuedAt: receivedAt, resolve, reject });
       this.schedule();
     });
   }
