@@ -27,7 +27,8 @@ export const BillingEnvSchema = BaseEnvSchema.extend({
    * right after the batch in flight). At low rates this is what makes batches: one Postgres transaction and one
    * ledger message per batch instead of per request or two. Delays only settlement: a hold stays pending this much
    * longer, the client's answer never waits. 100 ms, not 20: per-batch work woken per request took the CPU the
-   * requests needed on a small machine (bench/README.md).
+   * requests needed on a small machine (bench/README.md). Completion messages are gathered as long before they are
+   * parsed and validated, so a low rate is handled in one pass per linger, not one wake-up per message.
    */
   SETTLEMENT_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(100),
   /** Stored prompts and completions (workspaces that opted in) are deleted this many days after they were stored. */
