@@ -34,6 +34,7 @@ describe('SseResponse: the first bytes of a stream are not held back', () => {
   let url: string;
   let releaseHeld: () => void = () => undefined;
   const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+  let openedAfterLeaving = 0;
 
   beforeAll(async () => {
     app = Fastify();
@@ -58,6 +59,13 @@ describe('SseResponse: the first bytes of a stream are not held back', () => {
       await sse.sendAll([{ data: { held: true } }]);
       await held;
       sse.end('data: [DONE]\n\n');
+    });
+    // A stream whose client left before it opened (the provider answered just as the client went away).
+    app.get('/gone', async (_request, reply) => {
+      if (!reply.raw.destroyed) await new Promise((resolve) => reply.raw.once('close', resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      new SseResponse(reply, 15_000).open({});
+      openedAfterLeaving++;
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/stream`;
@@ -88,5 +96,18 @@ describe('SseResponse: the first bytes of a stream are not held back', () => {
       while (!(await reader.read()).done);
     };
     await Promise.all(readers.map(drain));
+  });
+
+  it('streams opened for clients already gone are not counted open: the next stream still sends its first event at once', async () => {
+    const base = url.replace(/\/stream$/, '');
+    for (let i = 0; i < 5; i++) {
+      const leaving = new AbortController();
+      const pending = fetch(`${base}/gone`, { signal: leaving.signal }).catch(() => undefined);
+      setTimeout(() => leaving.abort(), 30);
+      await pending;
+    }
+    while (openedAfterLeaving < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+    const seen = await fetchInOtherProcess(url);
+    expect(seen.lastEventMs - seen.firstEventMs).toBeGreaterThan(BUSY_MS * 0.75);
   });
 });

@@ -58,8 +58,11 @@ export class SseResponse {
     this.opened = true;
     this.reply.hijack();
     const raw = this.reply.raw;
-    openStreams++;
-    raw.once('close', () => openStreams--);
+    // A client already gone would never emit 'close' again: counted, its stream would stay open here for good.
+    if (!raw.destroyed) {
+      openStreams++;
+      raw.once('close', () => openStreams--);
+    }
     for (const [name, value] of Object.entries(this.reply.getHeaders())) {
       if (value !== undefined && !raw.hasHeader(name)) raw.setHeader(name, value as string);
     }
