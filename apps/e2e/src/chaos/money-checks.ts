@@ -181,12 +181,25 @@ export function judgeRequests(records: RequestRecord[], holds: Map<string, HoldS
       }
     }
   }
-  // Holds no client learned the id of (the gateway died before its headers went out): nothing may be charged.
+  // Holds no client learned the id of (the gateway died before its headers went out): nothing may be charged, with one
+  // exception. A JSON answer's completion is acked before the answer is written; a gateway killed between the two
+  // leaves its client with a connection broken before any headers, and the whole answer billed once (as for a cut
+  // that was named). Allowed only at its full cost (a `succeeded` charge row equal to the hold's charge), and no more
+  // often than clients saw such a broken JSON request.
   const named = new Set(records.map((r) => r.requestId).filter((id): id is string => id !== undefined));
+  let unnamedJsonBreaks = records.filter((r) => r.result === 'failed' && r.kind === 'json' && r.brokeBeforeHeaders === true && r.requestId === undefined).length;
   for (const hold of holds.values()) {
     if (named.has(hold.holdId)) continue;
     if (hold.resolution === 'pending') problems.push(`hold ${hold.holdId} (no client saw it): still pending`);
-    if (hold.chargedMicros !== 0n) problems.push(`hold ${hold.holdId} (no client saw it): charged ${hold.chargedMicros}`);
+    if (hold.chargedMicros === 0n) continue;
+    const charge = charges.get(hold.holdId);
+    if (unnamedJsonBreaks > 0 && charge?.outcome === 'succeeded' && charge.costMicros === hold.chargedMicros && hold.resolution !== 'pending') {
+      unnamedJsonBreaks--;
+      cutAfterAnswer++;
+      cutAfterAnswerMicros += hold.chargedMicros;
+      continue;
+    }
+    problems.push(`hold ${hold.holdId} (no client saw it): charged ${hold.chargedMicros} (charge row ${charge ? `${charge.outcome} ${charge.costMicros}` : 'none'})`);
   }
   return { problems, succeeded, failed, failedWithReportedCost, cutAfterAnswer, cutAfterAnswerMicros, chargedForSuccessesMicros };
 }
