@@ -109,7 +109,6 @@ export class Traffic {
     // The fake upstream reads `[[fake:slow]]` from the prompt: a stream that takes a while (in flight during faults).
     const content = `${kind === 'slow_stream' ? '[[fake:slow]] ' : ''}chaos request ${seq}`;
     const body = { model: this.options.model, messages: [{ role: 'user', content }], max_tokens: 64, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) };
-    let responded = false;
     try {
       const response = await fetch(`${this.options.gatewayUrl}/v1/chat/completions`, {
         method: 'POST',
@@ -117,7 +116,6 @@ export class Traffic {
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.options.requestTimeoutMs),
       });
-      responded = true;
       record.status = response.status;
       record.requestId = response.headers.get('x-switchyard-request-id') ?? undefined;
       const text = await this.readAll(response, record);
@@ -136,7 +134,7 @@ export class Traffic {
       record.error = `${(error as Error).name}: ${(error as Error).message}`.slice(0, 200);
       record.cut = (error as Error).name !== 'TimeoutError';
       const cause = (error as { cause?: { code?: string } }).cause?.code;
-      record.brokeBeforeHeaders = record.cut && !responded && cause !== 'ECONNREFUSED';
+      record.brokeBeforeHeaders = record.cut && record.status === undefined && cause !== 'ECONNREFUSED';
       if (cause) record.error += ` (${cause})`;
     }
     record.endedMs = Date.now();

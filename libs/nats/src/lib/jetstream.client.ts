@@ -210,18 +210,14 @@ export class JetStreamClient implements OnApplicationShutdown {
         for (const { message, receivedAt } of batch) handle(message, receivedAt);
       };
       for await (const message of messages) {
-        if (gatherMs > 0) {
-          gathered.push({ message, receivedAt: Date.now() });
-          gathering ??= setTimeout(release, gatherMs);
-          // Never more than `concurrency` gathered and in hand together; a full gathering goes at once.
-          while (handling.size + gathered.length >= concurrency) {
-            if (handling.size === 0) release();
-            else await Promise.race(handling);
-          }
-        } else {
-          handle(message, Date.now());
-          // With concurrency 1 this awaits each delivery in turn, as before; a failing delivery still ends the loop.
-          if (handling.size >= concurrency) await Promise.race(handling);
+        gathered.push({ message, receivedAt: Date.now() });
+        if (gatherMs === 0) release();
+        else gathering ??= setTimeout(release, gatherMs);
+        // Never more than `concurrency` gathered and in hand together (with concurrency 1 and no gathering, each
+        // delivery in turn); a full gathering goes at once; a failing delivery still ends the loop.
+        while (handling.size + gathered.length >= concurrency) {
+          if (handling.size === 0) release();
+          else await Promise.race(handling);
         }
         if (stopped) break;
       }

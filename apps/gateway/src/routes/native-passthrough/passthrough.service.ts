@@ -130,10 +130,7 @@ export class PassthroughService {
     };
     try {
       // Gone while it was being authenticated or held: nothing was sent upstream, so nothing is billed.
-      if (clientGone.aborted) {
-        exchange.outcome = 'client_aborted';
-        throw clientLeftBeforeUpstream();
-      }
+      if (clientGone.aborted) throw clientLeftBeforeUpstream();
       exchange.sent = true;
       const upstream = await this.http.send({
         url: passthroughUrl(target.baseUrl, path, search),
