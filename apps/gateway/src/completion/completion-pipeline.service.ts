@@ -34,6 +34,7 @@ import { WorkspaceSettingsService } from '../workspace-settings/workspace-settin
 import { StreamSlotsStore } from '../streaming/stream-slots.store';
 import { releaseStreamSlotAtEnd, streamSlotClaim, streamTooLong } from '../streaming/stream-limits';
 import { SsrfGuard } from '../upstream/ssrf-guard';
+import { abortScope } from '../upstream/abort-scope';
 import { checkRequestLimits, userMediaUrls } from './request-limits';
 import type { ResponseSurface, ServedResponse } from './response-surface';
 import { decideRetry, sleepUnlessAborted } from './retry-policy';
@@ -233,7 +234,8 @@ export class CompletionPipeline {
       const upstreamRequest = this.limitOutput(state, candidate);
       if (!upstreamRequest) continue;
       const attemptStartMs = Date.now();
-      const signal = AbortSignal.any([this.upstreamSignal(state, candidate), AbortSignal.timeout(this.env.UPSTREAM_TIMEOUT_MS)]);
+      const attempt = abortScope([this.upstreamSignal(state, candidate)], this.env.UPSTREAM_TIMEOUT_MS);
+      const signal = attempt.signal;
       try {
         const adapter = this.adapterFor(candidate);
         if (!adapter) continue;
@@ -257,6 +259,8 @@ export class CompletionPipeline {
         }
         lastError = appError;
         if ((await this.afterFailedAttempt(state, candidates, index, candidate, appError)) === 'retry_same') index--;
+      } finally {
+        attempt.dispose();
       }
     }
     throw lastError ?? this.unaffordable();
@@ -264,7 +268,8 @@ export class CompletionPipeline {
 
   private async stream(state: RequestState, candidates: ServingCandidate[], reply: FastifyReply): Promise<void> {
     const sse = new SseResponse(reply, this.env.STREAM_KEEPALIVE_MS, state.surface.keepAliveComments);
-    const durationCap = AbortSignal.timeout(this.env.GATEWAY_STREAM_DURATION_MS_MAX);
+    const streamDeadline = abortScope([], this.env.GATEWAY_STREAM_DURATION_MS_MAX);
+    const durationCap = streamDeadline.signal;
     let current: ServingCandidate = candidates[0];
     sse.startKeepAlive(() => this.servedHeaders(current));
     let lastError: AppError | undefined;
@@ -276,32 +281,36 @@ export class CompletionPipeline {
         const adapter = this.adapterFor(candidate);
         if (!upstreamRequest || !adapter) continue;
         const attemptStartMs = Date.now();
-        const upstreamSignal = AbortSignal.any([this.upstreamSignal(state, candidate), durationCap]);
-        const iterator = adapter.stream(upstreamRequest, candidate.upstreamModel, upstreamSignal)[Symbol.asyncIterator]();
-        let first: IteratorResult<CanonicalDelta>;
+        const attempt = abortScope([this.upstreamSignal(state, candidate), durationCap]);
         try {
-          first = await iterator.next();
-          if (!first.done && first.value.type === 'started') {
-            sse.open(this.servedHeaders(candidate));
+          const iterator = adapter.stream(upstreamRequest, candidate.upstreamModel, attempt.signal)[Symbol.asyncIterator]();
+          let first: IteratorResult<CanonicalDelta>;
+          try {
             first = await iterator.next();
+            if (!first.done && first.value.type === 'started') {
+              sse.open(this.servedHeaders(candidate));
+              first = await iterator.next();
+            }
+          } catch (error) {
+            if (durationCap.aborted && !state.clientGone.aborted) throw this.streamTooLong();
+            const appError = this.upstreamError(error, state.clientGone);
+            this.recordFailure(state, candidate, attemptStartMs, appError);
+            if (state.clientGone.aborted) {
+              this.chargePromptOnAbort(state, candidate);
+              return;
+            }
+            lastError = appError;
+            if ((await this.afterFailedAttempt(state, candidates, index, candidate, appError)) === 'retry_same') index--;
+            continue;
           }
-        } catch (error) {
-          if (durationCap.aborted && !state.clientGone.aborted) throw this.streamTooLong();
-          const appError = this.upstreamError(error, state.clientGone);
-          this.recordFailure(state, candidate, attemptStartMs, appError);
-          if (state.clientGone.aborted) {
-            this.chargePromptOnAbort(state, candidate);
-            return;
-          }
-          lastError = appError;
-          if ((await this.afterFailedAttempt(state, candidates, index, candidate, appError)) === 'retry_same') index--;
-          continue;
+          state.served = candidate;
+          state.ttftMs = Date.now() - state.startedMs;
+          sse.open(this.servedHeaders(candidate));
+          await this.relay(state, candidate, sse, iterator, first, attemptStartMs, durationCap);
+          return;
+        } finally {
+          attempt.dispose();
         }
-        state.served = candidate;
-        state.ttftMs = Date.now() - state.startedMs;
-        sse.open(this.servedHeaders(candidate));
-        await this.relay(state, candidate, sse, iterator, first, attemptStartMs, durationCap);
-        return;
       }
       throw lastError ?? this.unaffordable();
     } catch (error) {
@@ -311,6 +320,7 @@ export class CompletionPipeline {
       state.errorCode = appError.code;
       await sse.sendAll(state.surface.streamWriter(this.served(state, current)).fail(appError, state.usage));
     } finally {
+      streamDeadline.dispose();
       sse.end(state.surface.streamTerminator);
     }
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AppError } from '@switchyard/errors';
 import { z } from 'zod';
 import { GATEWAY_ENV, type GatewayEnv } from '../../config/gateway.env';
+import { abortScope } from '../../upstream/abort-scope';
 import { UpstreamHttpClient } from '../../upstream/upstream-http.client';
 import { WEB_SOURCE_LIMITS, type WebSource } from './web-source';
 
@@ -33,10 +34,10 @@ export class WebSearchClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.env.WEB_SEARCH_API_KEY) headers[brave ? 'x-subscription-token' : 'authorization'] = brave ? this.env.WEB_SEARCH_API_KEY : `Bearer ${this.env.WEB_SEARCH_API_KEY}`;
     let body: unknown;
+    const deadline = abortScope([clientSignal], this.env.WEB_SEARCH_TIMEOUT_MS);
     try {
       // Through the gateway's one outbound HTTP pool, like the providers.
-      const signal = AbortSignal.any([clientSignal, AbortSignal.timeout(this.env.WEB_SEARCH_TIMEOUT_MS)]);
-      const response = await this.http.send({ url: url.toString(), method: 'GET', headers, signal, timeoutMs: this.env.WEB_SEARCH_TIMEOUT_MS });
+      const response = await this.http.send({ url: url.toString(), method: 'GET', headers, signal: deadline.signal, timeoutMs: this.env.WEB_SEARCH_TIMEOUT_MS });
       if (response.statusCode < 200 || response.statusCode >= 300) {
         await response.body.dump();
         throw new AppError('upstream_error', 'The web search failed.', { details: { provider: 'web-search', upstream_status: response.statusCode } });
@@ -45,6 +46,8 @@ export class WebSearchClient {
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError('upstream_error', 'The web search failed.', { cause: error, details: { provider: 'web-search' } });
+    } finally {
+      deadline.dispose();
     }
     const sources = brave ? fromBrave(body) : fromSearxng(body);
     if (!sources) throw new AppError('upstream_error', 'The web search answered in an unexpected format.', { details: { provider: 'web-search' } });

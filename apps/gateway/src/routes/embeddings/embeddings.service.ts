@@ -11,6 +11,7 @@ import { GATEWAY_ENV, type GatewayEnv } from '../../config/gateway.env';
 import { CompletionPublisher, type RequestCompletedPayload } from '../../metering/completion.publisher';
 import { LedgerClient } from '../../metering/ledger.client';
 import { ProviderRegistry } from '../../providers/provider-registry';
+import { abortScope } from '../../upstream/abort-scope';
 import { countEmbeddingTokens, embeddingTokensUpperBound } from './embeddings-tokens';
 import type { EmbeddingsRequestBody } from './embeddings.schema';
 import { InFlightHandlers } from '../../metering/in-flight-handlers';
@@ -152,7 +153,8 @@ export class EmbeddingsService {
         continue;
       }
       const attemptStartMs = Date.now();
-      const signal = AbortSignal.any([clientSignal, AbortSignal.timeout(this.env.UPSTREAM_TIMEOUT_MS)]);
+      const attempt = abortScope([clientSignal], this.env.UPSTREAM_TIMEOUT_MS);
+      const signal = attempt.signal;
       try {
         const embeddings = await adapter.embed({ input: body.input, encoding_format: body.encoding_format, dimensions: body.dimensions, user: body.user }, candidate.upstreamModel, signal);
         result.attempts.push({ providerId: candidate.providerId, modelId: candidate.modelId, outcome: 'succeeded', latencyMs: Date.now() - attemptStartMs });
@@ -193,6 +195,8 @@ export class EmbeddingsService {
         this.logger.warn({ provider: candidate.providerId, code: appError.code }, 'embeddings upstream attempt failed');
         if (!FALLBACK_CODES.has(appError.code)) throw appError;
         lastError = appError;
+      } finally {
+        attempt.dispose();
       }
     }
     throw lastError ?? new AppError('insufficient_balance', 'Insufficient credits to serve this request on any provider.');

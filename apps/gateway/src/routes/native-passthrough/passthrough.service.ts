@@ -14,6 +14,7 @@ import { countTextTokens } from '../../metering/token-counter';
 import { SseDecoder, type SseEvent } from '../../streaming/sse-decoder';
 import { streamTooLong, takeStreamSlot } from '../../streaming/stream-limits';
 import { StreamSlotsStore } from '../../streaming/stream-slots.store';
+import { abortScope } from '../../upstream/abort-scope';
 import { UpstreamHttpClient, type UpstreamResponse } from '../../upstream/upstream-http.client';
 import { isClosingEvent } from './native-stream-end';
 import { nativeText } from './native-text';
@@ -117,7 +118,7 @@ export class PassthroughService {
     const startedAt = new Date();
     const clientGone = clientDisconnectSignal(reply.raw);
     // Streams get the pipeline's duration cap instead of the request timeout (which still bounds each silence).
-    const durationCap = streamed ? AbortSignal.timeout(this.env.GATEWAY_STREAM_DURATION_MS_MAX) : undefined;
+    const deadline = abortScope([clientGone], streamed ? this.env.GATEWAY_STREAM_DURATION_MS_MAX : this.env.UPSTREAM_TIMEOUT_MS);
     const exchange: Exchange = { status: 0, outcome: 'failed', text: '', rawText: '', cut: false, sent: false };
     let published = false;
     const publish = (beforeAnswer: boolean): Promise<void> => {
@@ -137,7 +138,7 @@ export class PassthroughService {
         method: method as Method,
         headers,
         body: metering?.requestBody,
-        signal: AbortSignal.any([clientGone, durationCap ?? AbortSignal.timeout(this.env.UPSTREAM_TIMEOUT_MS)]),
+        signal: deadline.signal,
         timeoutMs: this.env.UPSTREAM_TIMEOUT_MS,
       });
       exchange.status = upstream.statusCode;
@@ -160,7 +161,7 @@ export class PassthroughService {
       else if (String(upstream.headers['content-type'] ?? '').includes('text/event-stream')) await this.relaySse(upstream, reply.raw, head, exchange, beforeEnd);
       else await this.relayJson(upstream, reply.raw, head, exchange, beforeEnd);
     } catch (error) {
-      const cut = durationCap?.aborted === true && !clientGone.aborted;
+      const cut = streamed && deadline.signal.aborted && !clientGone.aborted;
       exchange.outcome = clientGone.aborted ? 'client_aborted' : 'failed';
       // Nothing written yet (the request, or a JSON answer being read): an HTTP error in the route's envelope.
       if (!reply.raw.headersSent) throw cut ? streamTooLong(this.env) : error;
@@ -173,6 +174,7 @@ export class PassthroughService {
       }
       reply.raw.destroy();
     } finally {
+      deadline.dispose();
       void publish(false);
     }
   }
