@@ -3,7 +3,7 @@ import { type EventPayload, GatewayRequestCompleted, GatewayRequestsCompleted } 
 import { isPermanentFailure, JetStreamClient } from '@switchyard/nats';
 import { BILLING_ENV, type BillingEnv } from '../config/billing.env';
 import { SettlementBatcher } from './settlement.batcher';
-import { COMPLETION_BATCHES_IN_FLIGHT } from './settlement-capacity';
+import { completionBatchesInFlight } from './settlement-capacity';
 
 /**
  * Durable pull consumers of gateway.request.completed (one completion per message) and gateway.requests.completed
@@ -35,8 +35,8 @@ export class RequestCompletedConsumer implements OnApplicationBootstrap {
     await this.jetStream.consume(GatewayRequestsCompleted, (message, delivery) => this.settleAll(message, delivery.receivedAt), {
       durableName: 'billing-requests-completed',
       ...retries,
-      maxInFlight: COMPLETION_BATCHES_IN_FLIGHT,
-      concurrency: COMPLETION_BATCHES_IN_FLIGHT,
+      maxInFlight: completionBatchesInFlight(this.env.SETTLEMENT_BATCH_MAX),
+      concurrency: completionBatchesInFlight(this.env.SETTLEMENT_BATCH_MAX),
       gatherMs,
     });
   }

@@ -89,6 +89,27 @@ describe('billing settles completed requests in batches', () => {
     expect(await workspaces.audit()).toMatchObject({ balanced: true, mismatchedAccounts: [] });
   });
 
+  it('settles a backlog of messages carrying a few completions each in full batches', async () => {
+    // What the gateway publishes under load: completions that end in the same loop turn share a message.
+    const funded = 4n * fundedMicros; // 300 holds of holdMicros
+    const workspaceId = await workspaces.funded(funded);
+    const events = await Promise.all(Array.from({ length: 300 }, async () => completedEvent({ workspaceId, holdId: await workspaces.hold(workspaceId, holdMicros) })));
+    const messages = Array.from({ length: 60 }, (_, n) => events.slice(n * 5, n * 5 + 5));
+    await billing.stop();
+    const acks = await Promise.all(messages.map((group, n) => publisher.publish('gateway.requests.completed', { events: group }, `requests-completed:${prefix}:${n}`)));
+    billing = await startServiceProcess('billing', env);
+    await publisher.waitForAckFloor('GATEWAY_EVENTS', 'billing-requests-completed', Math.max(...acks.map((ack) => ack.seq)), 60_000);
+
+    expect(await chargeCounts(events.map((event) => event.requestId))).toEqual({ charges: 300, distinctRequests: 300, logs: 300 });
+    // The counters start at zero with the billing process.
+    const { batches, batchedEvents } = await metrics();
+    expect(batchedEvents).toBe(300);
+    // Batches of up to 100: three or four when enough messages are in flight to fill them; with four messages at a
+    // time (twenty events) it took fifteen, each waiting out its linger.
+    expect(batches).toBeLessThanOrEqual(6);
+    expect(await workspaces.balance(workspaceId)).toEqual({ posted: funded - 300n * costMicros, pending: 0n, available: funded - 300n * costMicros });
+  });
+
   it('dead-letters only the unpriced event of a batch and charges the others', async () => {
     const workspaceId = await workspaces.funded(fundedMicros);
     const events = await Promise.all(
