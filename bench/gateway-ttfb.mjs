@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { alive, MOCK_PORT, readJson, run, sleep, startBenchStack, startMock } from './lib/bench-stack.mjs';
 import { measureStackCpu, stackProcesses } from './lib/stack-cpu.mjs';
+import { waitForSettlement } from './lib/settlement-backlog.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -111,6 +112,10 @@ const { pids, dev, apiKey, balance, down: stackDown } = await startBenchStack({
 
 // ------------------------------------------------------------------------------------------ measure
 
+// Settlement left over from earlier runs (the stream outlives the stack) would load this one with work not its own.
+const leftover = await waitForSettlement(300_000);
+if (leftover > 0) console.warn(`gateway-ttfb: billing still has ${leftover} completion message(s) of earlier runs to settle after 5 min; they load this run`);
+
 let code = 0;
 if (!opt.profile) {
   const out = path.join(RESULTS, `compare-${stamp}.json`);
@@ -182,8 +187,9 @@ async function stackCpu(scenarios) {
     await run(process.execPath, [...loadArgs, '--duration', '2', '--warmup', '0'], { cwd: KIT, silent: true });
     const result = await measureStackCpu(groups, async () => {
       await run(process.execPath, [...loadArgs, '--duration', opt['stack-cpu-seconds'], '--warmup', '0', '--out', loadOut], { cwd: KIT, silent: true });
-      // Settlement (billing, ledger) finishes shortly after the last response: count it.
-      await sleep(1500);
+      // Settlement (billing, ledger) finishes after the last response: count it, up to the last completion settled.
+      const unsettled = await waitForSettlement(30_000);
+      if (unsettled > 0) console.warn(`gateway-ttfb: ${name}: ${unsettled} completion message(s) still unsettled 30 s after the load; their settlement is not counted`);
       return readJson(loadOut)?.requests.completed ?? 0;
     });
     const load = readJson(loadOut);
@@ -206,7 +212,8 @@ if (died.length) {
   console.error(`gateway-ttfb: stack service(s) exited during the run: ${died.join(', ')} (see ${ROOT}/.switchyard/logs/)`);
   code ||= 1;
 } else {
-  console.log(`gateway-ttfb: bench workspace balance after the run: $${await balance().catch(() => '?')}`);
+  const unsettled = await waitForSettlement(60_000);
+  console.log(`gateway-ttfb: bench workspace balance after the run: $${await balance().catch(() => '?')}; completion messages left to settle: ${unsettled}`);
 }
 await stackDown();
 process.exit(code);
