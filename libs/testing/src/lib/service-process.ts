@@ -28,9 +28,27 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
-/** Runs `apps/<app>/src/main.ts` as its own Node process and waits until its /readyz answers 200. */
+/** Launches on a port freePort() chose: tried this many times when another process took the port first. */
+const PORT_RACE_ATTEMPTS = 3;
+
+class PortTakenError extends Error {}
+
+/**
+ * Runs `apps/<app>/src/main.ts` as its own Node process and waits until its /readyz answers 200. A port chosen here
+ * is free when chosen but not reserved: an outgoing connection of another test can take it before the service
+ * listens (EADDRINUSE, seen in CI), and then the service starts again on another one.
+ */
 export async function startServiceProcess(app: string, env: Record<string, string>, options: { readyTimeoutMs?: number; port?: number } = {}): Promise<ServiceProcess> {
-  const port = options.port ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchServiceProcess(app, env, options.port ?? (await freePort()), options.readyTimeoutMs);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || options.port !== undefined || attempt >= PORT_RACE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function launchServiceProcess(app: string, env: Record<string, string>, port: number, readyTimeoutMs = 30_000): Promise<ServiceProcess> {
   let output = '';
   const child = spawn(process.execPath, ['-r', '@swc-node/register', join(REPO_ROOT, 'apps', app, 'src', 'main.ts')], {
     cwd: REPO_ROOT,
@@ -45,9 +63,12 @@ export async function startServiceProcess(app: string, env: Record<string, strin
   child.stderr?.on('data', append);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode} before it was ready:\n${output}`);
+    if (child.exitCode !== null) {
+      const Failure = output.includes(`EADDRINUSE: address already in use 127.0.0.1:${port}\n`) ? PortTakenError : Error;
+      throw new Failure(`${app} exited with ${child.exitCode} before it was ready:\n${output}`);
+    }
     try {
       const response = await fetch(`${url}/readyz`);
       if (response.status === 200) break;
