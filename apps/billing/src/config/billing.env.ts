@@ -19,7 +19,8 @@ export const BillingEnvSchema = BaseEnvSchema.extend({
   LEDGER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
   /**
    * Most completed requests settled in one Postgres transaction. Events arriving while a batch is being written
-   * form the next one; up to twice this many are handled at once.
+   * form the next one; up to twice this many single-completion messages are handled at once, and half this many
+   * messages of several completions (enough to fill a batch, so it never waits out the linger under load).
    */
   SETTLEMENT_BATCH_MAX: z.coerce.number().int().min(1).max(500).default(100),
   /**
