@@ -25,6 +25,7 @@ export class RequestCompletedConsumer implements OnApplicationBootstrap {
     // are gathered that long too and parsed, validated and queued in one pass instead of one wake-up each.
     const gatherMs = this.env.SETTLEMENT_LINGER_MS;
     const concurrency = this.env.SETTLEMENT_BATCH_MAX * 2;
+    const batchesInFlight = completionBatchesInFlight(this.env.SETTLEMENT_BATCH_MAX);
     await this.jetStream.consume(GatewayRequestCompleted, (event, delivery) => this.batcher.submit(event, delivery.receivedAt), {
       durableName: 'billing-request-completed',
       ...retries,
@@ -35,8 +36,8 @@ export class RequestCompletedConsumer implements OnApplicationBootstrap {
     await this.jetStream.consume(GatewayRequestsCompleted, (message, delivery) => this.settleAll(message, delivery.receivedAt), {
       durableName: 'billing-requests-completed',
       ...retries,
-      maxInFlight: completionBatchesInFlight(this.env.SETTLEMENT_BATCH_MAX),
-      concurrency: completionBatchesInFlight(this.env.SETTLEMENT_BATCH_MAX),
+      maxInFlight: batchesInFlight,
+      concurrency: batchesInFlight,
       gatherMs,
     });
   }

@@ -19,23 +19,23 @@ export interface AbortScope {
  */
 export function abortScope(parents: readonly (AbortSignal | undefined)[], timeoutMs?: number): AbortScope {
   const controller = new AbortController();
-  const linked = parents.filter((parent): parent is AbortSignal => parent !== undefined);
-  const alreadyAborted = linked.find((parent) => parent.aborted);
-  if (alreadyAborted) {
-    controller.abort(alreadyAborted.reason);
-    return { signal: controller.signal, dispose: () => undefined };
+  for (const parent of parents) {
+    if (parent?.aborted) {
+      controller.abort(parent.reason);
+      return { signal: controller.signal, dispose: () => undefined };
+    }
   }
   let timer: NodeJS.Timeout | undefined;
   const dispose = (): void => {
-    if (timer) clearTimeout(timer);
+    clearTimeout(timer);
     timer = undefined;
-    for (const parent of linked) parent.removeEventListener('abort', onParentAbort);
+    for (const parent of parents) parent?.removeEventListener('abort', onParentAbort);
   };
   function onParentAbort(this: AbortSignal): void {
     dispose();
     controller.abort(this.reason);
   }
-  for (const parent of linked) parent.addEventListener('abort', onParentAbort, { once: true });
+  for (const parent of parents) parent?.addEventListener('abort', onParentAbort, { once: true });
   if (timeoutMs !== undefined) {
     timer = setTimeout(() => {
       dispose();
