@@ -6,10 +6,12 @@
  *   hot      the same on one workspace
  *   latency  holds at a fixed rate (open loop) with their captures; hold latency p50/p99/max, after --warmup seconds
  *            at the same rate (not measured: a just-started ledger runs unoptimized code on cold connections)
+ *   floor    the same open loop against durable-floor.mjs (NATS + one group-committed row per command, no ledger):
+ *            what any durable request/reply service gets from this machine, measured in the same run
  * Each scenario also reports the CPU time per pair of the ledger process, of the Postgres backends serving its
  * database and of this load generator, and how busy the machine was with other work meanwhile.
  * Usage: node -r @swc-node/register bench/ledger/ledger-bench.ts [--seconds 10] [--concurrency 256] [--rate 1000] [--accounts 1000]
- *        [--only spread|hot|latency] [--perf /tmp/ledger.perf.data] [--path lean|nest] [--dist /tmp/ledger-dist]
+ *        [--only spread,hot,latency,floor] [--perf /tmp/ledger.perf.data] [--path lean|nest] [--dist /tmp/ledger-dist]
  * --dist runs the ledger compiled by scripts/build-dist.js (plain node, no TypeScript loader) from that directory.
  */
 import { spawn } from 'node:child_process';
@@ -114,6 +116,32 @@ async function startDistLedger(dir: string, env: Record<string, string>): Promis
   };
 }
 
+/** Scenarios chosen by --only (comma-separated), all of them without it. */
+const chosen = args.only?.split(',').map((name) => name.trim());
+const runs = (scenario: string) => !chosen || chosen.includes(scenario);
+
+/** bench/ledger/durable-floor.mjs: a NATS responder that commits one row per command, started on the bench's database. */
+async function startDurableFloor(databaseUrl: string, natsUrl: string, subject: string): Promise<{ pid: number; subject: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bench/ledger/durable-floor.mjs')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl, FLOOR_SUBJECT: subject },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  await new Promise<void>((ready, failed) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && ready());
+    void exited.then(() => failed(new Error('durable-floor.mjs exited before it was ready')));
+  });
+  return {
+    pid: child.pid!,
+    subject,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 const TICK_MS = 10; // USER_HZ = 100 on Linux
 
 /** utime + stime of a process in ms, 0 if it is gone. */
@@ -141,7 +169,8 @@ function machineCpuMs(): { busy: number; total: number } {
  * is a cost per pair that other load on a shared machine changes far less than the pairs/s figure.
  */
 class CpuMeter {
-  constructor(private readonly pg: Client, private readonly database: string, private readonly ledgerPid: number) {}
+  /** `serviceLabel` names the process that answers the commands (the ledger, or the floor's responder) */
+  constructor(private readonly pg: Client, private readonly database: string, private readonly ledgerPid: number, private readonly serviceLabel = 'ledger') {}
 
   async sample() {
     const { rows } = await this.pg.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [this.database]);
@@ -158,7 +187,7 @@ class CpuMeter {
     const machine = after.machine.busy - before.machine.busy;
     const ours = after.ledger - before.ledger + postgres + (after.bench - before.bench);
     return {
-      cpuMicrosPerPair: { ledger: perUnit(after.ledger - before.ledger), postgres: perUnit(postgres), loadGenerator: perUnit(after.bench - before.bench) },
+      cpuMicrosPerPair: { [this.serviceLabel]: perUnit(after.ledger - before.ledger), postgres: perUnit(postgres), loadGenerator: perUnit(after.bench - before.bench) },
       // share of all cores busy during the run, and the part of it that was not this benchmark
       machineBusyPercent: Math.round((100 * machine) / Math.max(after.machine.total - before.machine.total, 1)),
       otherLoadPercent: Math.max(0, Math.round((100 * (machine - ours)) / Math.max(after.machine.total - before.machine.total, 1))),
@@ -251,36 +280,39 @@ async function main(): Promise<void> {
       process.stdout.write(`${name}: ${JSON.stringify(results[name])}\n`);
     };
 
-    if (!args.only || args.only === 'spread') await closedLoop('spread', (i) => workspaces[i % workspaces.length]!);
-    if (!args.only || args.only === 'hot') await closedLoop('hot', () => workspaces[0]!);
+    if (runs('spread')) await closedLoop('spread', (i) => workspaces[i % workspaces.length]!);
+    if (runs('hot')) await closedLoop('hot', () => workspaces[0]!);
 
-    if (!args.only || args.only === 'latency') {
-      /** Holds at RATE for `seconds`, open loop; each hold's latency is recorded with the second it was sent in. */
-      const openLoop = async (seconds: number, latencies?: Array<{ second: number; ms: number }>): Promise<{ outcomes: boolean[]; achieved: number }> => {
-        const inFlight: Array<Promise<boolean>> = [];
-        const total = RATE * seconds;
-        const started = performance.now();
-        for (let i = 0; i < total; i++) {
-          const due = started + (i * 1_000) / RATE;
-          const wait = due - performance.now();
-          if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-          const second = Math.floor(i / RATE);
-          const recorded = latencies ? ([] as number[]) : undefined;
-          inFlight.push(holdAndCapture(workspaces[i % workspaces.length]!, recorded).finally(() => recorded?.[0] !== undefined && latencies!.push({ second, ms: recorded[0] })));
-        }
-        const outcomes = await Promise.all(inFlight);
-        return { outcomes, achieved: total / ((performance.now() - started) / 1_000) };
-      };
-      if (WARMUP_SECONDS > 0) await openLoop(WARMUP_SECONDS);
+    /** Holds at RATE for `seconds`, open loop; each hold's latency is recorded with the second it was sent in. */
+    type Pair = (i: number, latencies?: number[]) => Promise<boolean>;
+    const openLoop = async (pair: Pair, seconds: number, latencies?: Array<{ second: number; ms: number }>): Promise<{ outcomes: boolean[]; achieved: number }> => {
+      const inFlight: Array<Promise<boolean>> = [];
+      const total = RATE * seconds;
+      const started = performance.now();
+      for (let i = 0; i < total; i++) {
+        const due = started + (i * 1_000) / RATE;
+        const wait = due - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        const second = Math.floor(i / RATE);
+        const recorded = latencies ? ([] as number[]) : undefined;
+        inFlight.push(pair(i, recorded).finally(() => recorded?.[0] !== undefined && latencies!.push({ second, ms: recorded[0] })));
+      }
+      const outcomes = await Promise.all(inFlight);
+      return { outcomes, achieved: total / ((performance.now() - started) / 1_000) };
+    };
+    /** Warm-up, then SECONDS measured at RATE: hold latency p50/p99/max, per second too, and CPU per pair. */
+    const fixedRate = async (name: string, pair: Pair, meter: CpuMeter) => {
+      if (WARMUP_SECONDS > 0) await openLoop(pair, WARMUP_SECONDS);
       const recorded: Array<{ second: number; ms: number }> = [];
       const cpuBefore = await meter.sample();
-      const { outcomes, achieved } = await openLoop(SECONDS, recorded);
+      const measuredFrom = new Date().toISOString();
+      const { outcomes, achieved } = await openLoop(pair, SECONDS, recorded);
       const latencies = recorded.map((r) => r.ms).sort((a, b) => a - b);
       const perSecond = Array.from({ length: SECONDS }, (_, second) => {
         const inSecond = recorded.filter((r) => r.second === second).map((r) => r.ms).sort((a, b) => a - b);
         return [Number(percentile(inSecond, 50).toFixed(1)), Number(percentile(inSecond, 99).toFixed(1))];
       });
-      results.latency = {
+      results[name] = {
         targetHoldsPerSecond: RATE,
         achievedHoldsPerSecond: Math.round(achieved),
         warmupSeconds: WARMUP_SECONDS,
@@ -290,10 +322,33 @@ async function main(): Promise<void> {
         p99Ms: Number(percentile(latencies, 99).toFixed(2)),
         maxMs: Number(latencies[latencies.length - 1]!.toFixed(2)),
         ...(await meter.report(cpuBefore, RATE * SECONDS)),
+        /** wall clock of the first measured second, to line the seconds up with Postgres' own statistics */
+        measuredFrom,
         /** [p50, p99] ms of the holds sent in each measured second */
         perSecondP50P99Ms: perSecond,
       };
-      process.stdout.write(`latency: ${JSON.stringify(results.latency)}\n`);
+      process.stdout.write(`${name}: ${JSON.stringify(results[name])}\n`);
+    };
+
+    if (runs('latency')) {
+      await fixedRate('latency', (i, recorded) => holdAndCapture(workspaces[i % workspaces.length]!, recorded), meter);
+    }
+    if (runs('floor')) {
+      // the same open loop against the machine's floor: one durable row per command, no ledger (durable-floor.mjs)
+      const floor = await startDurableFloor(db.url, natsUrl, `${prefix}bench.durable-floor`);
+      try {
+        const floorMeter = new CpuMeter(monitor, db.name, floor.pid, 'floorResponder');
+        const command = async (body: string) => (await nc.request(floor.subject, body, { timeout: 10_000 })).string() === '{"ok":true}';
+        await fixedRate('floor', async (_i, recorded) => {
+          const holdId = randomUUID();
+          const started = performance.now();
+          const held = await command(JSON.stringify({ op: 'create', holdId, amountMicros: '5000' }));
+          recorded?.push(performance.now() - started);
+          return held && (await command(JSON.stringify({ op: 'capture', holdId, amountMicros: '3217' })));
+        }, floorMeter);
+      } finally {
+        await floor.stop();
+      }
     }
 
     // now() is the transaction's start: distinct created_at of hold transfers = hold batches committed
