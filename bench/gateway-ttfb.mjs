@@ -185,7 +185,7 @@ async function stackCpu(scenarios) {
       ...(scenario[3] === 'sse' ? ['--stream'] : []),
     ];
     await run(process.execPath, [...loadArgs, '--duration', '2', '--warmup', '0'], { cwd: KIT, silent: true });
-    const result = await measureStackCpu(groups, async () => {
+    const result = await measureStackCpu(() => stackProcesses(pids), async () => {
       await run(process.execPath, [...loadArgs, '--duration', opt['stack-cpu-seconds'], '--warmup', '0', '--out', loadOut], { cwd: KIT, silent: true });
       // Settlement (billing, ledger) finishes after the last response: count it, up to the last completion settled.
       const unsettled = await waitForSettlement(30_000);

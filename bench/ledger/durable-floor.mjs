@@ -33,7 +33,13 @@ nc.subscribe(process.env.FLOOR_SUBJECT ?? 'bench.durable-floor', {
   callback: (error, message) => {
     if (error) throw error;
     queue.push(message);
-    setImmediate(commitQueued);
+    setImmediate(() =>
+      commitQueued().catch((failure) => {
+        // the bench counts unanswered commands as failures; say why before leaving
+        process.stderr.write(`durable-floor: ${failure.stack ?? failure}\n`);
+        process.exit(1);
+      }),
+    );
   },
 });
 await nc.flush();

@@ -2,7 +2,7 @@
 // infrastructure they use (Postgres backends, nats-server, redis-server), read from /proc while one load runs
 // against the gateway alone. The kit's compare counts only the gateway process; this counts the whole bill.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
@@ -17,55 +17,83 @@ function cpuSeconds(pid) {
   }
 }
 
-function pidsOf(pattern) {
-  try {
-    return execFileSync('pgrep', ['-f', pattern]).toString().trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
+/** Every process on the machine: pid, parent pid and command line (one pass over /proc, no child processes). */
+function processTable() {
+  const table = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      // a Postgres backend's title replaces its argv: the words are separated by spaces, not NULs
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      table.push({ pid: Number(entry), ppid, command });
+    } catch {
+      // gone meanwhile
+    }
   }
-}
-
-function childPids(pid) {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
+  return table;
 }
 
 /** Named groups of pids: each stack service, plus Postgres (all backends), NATS and Redis. */
 export function stackProcesses(servicePids) {
+  const table = processTable();
+  const matching = (pattern) => table.filter((p) => pattern.test(p.command)).map((p) => p.pid);
+  const children = (pid) => table.filter((p) => p.ppid === pid).map((p) => p.pid);
   return {
     // a service's children too: the gateway's workers (GATEWAY_WORKERS > 1) are forked by its primary
-    ...Object.fromEntries(Object.entries(servicePids).filter(([name]) => !['anvil', 'demo-search'].includes(name)).map(([name, pid]) => [name, [pid, ...childPids(pid)]])),
+    ...Object.fromEntries(Object.entries(servicePids).filter(([name]) => !['anvil', 'demo-search'].includes(name)).map(([name, pid]) => [name, [pid, ...children(pid)]])),
     // the stack's own backends (database `switchyard`, see dev-stack) and the server's shared writers; other
     // sessions' backends (tests on other databases) are not ours
-    postgres: [...pidsOf('^postgres: .* switchyard '), ...pidsOf('^postgres: [^ ]+: (checkpointer|background writer|walwriter)')],
-    nats: pidsOf('nats-server'),
-    redis: pidsOf('redis-server'),
+    postgres: [...matching(/^postgres: .* switchyard /), ...matching(/^postgres: [^ ]+: (checkpointer|background writer|walwriter)/)],
+    nats: matching(/nats-server/),
+    redis: matching(/redis-server/),
   };
 }
 
-/** CPU seconds per pid, grouped; a pid gone by the second snapshot counts for neither (never a negative delta). */
+/** CPU seconds of every pid in the groups, by group. */
 function snapshot(groups) {
   return Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, new Map(pids.map((pid) => [pid, cpuSeconds(pid)]))]));
 }
 
-function cpuDelta(before, after) {
+/** Folds a later snapshot into `seen`: each pid's latest CPU reading (a pid that is gone keeps its last one). */
+function remember(seen, later) {
+  for (const [name, pids] of Object.entries(later)) {
+    const group = (seen[name] ??= new Map());
+    for (const [pid, seconds] of pids) if (seconds > 0) group.set(pid, Math.max(seconds, group.get(pid) ?? 0));
+  }
+}
+
+function cpuDelta(before, last) {
   let seconds = 0;
-  for (const [pid, end] of after) if (end > 0) seconds += end - (before.get(pid) ?? 0);
+  for (const [pid, end] of last) seconds += end - (before?.get(pid) ?? 0);
   return seconds;
 }
 
+const RESAMPLE_MS = 1_000;
+
 /**
  * Runs `load()` (resolving to the number of completed requests) and returns µs of CPU per request for each group.
- * Postgres, NATS and Redis are shared with anything else running on the machine: read them as upper bounds.
+ * `groupsNow()` lists the processes; it is asked again every second during the load, because Postgres backends come
+ * and go with the services' pools (a connection opened during the load counts from zero, one closed during it
+ * counts up to its last reading). Postgres, NATS and Redis are shared with anything else running on the machine:
+ * read them as upper bounds.
  */
-export async function measureStackCpu(groups, load) {
-  const before = snapshot(groups);
-  const requests = await load();
-  const after = snapshot(groups);
-  const perRequest = Object.fromEntries(Object.keys(groups).map((name) => [name, requests > 0 ? Math.round((cpuDelta(before[name], after[name]) * 1e6) / requests) : null]));
+export async function measureStackCpu(groupsNow, load) {
+  const before = snapshot(groupsNow());
+  const seen = {};
+  remember(seen, before);
+  const sampler = setInterval(() => remember(seen, snapshot(groupsNow())), RESAMPLE_MS);
+  let requests;
+  try {
+    requests = await load();
+  } finally {
+    clearInterval(sampler);
+  }
+  remember(seen, snapshot(groupsNow()));
+  const perRequest = Object.fromEntries(
+    Object.keys(seen).map((name) => [name, requests > 0 ? Math.round((cpuDelta(before[name], seen[name]) * 1e6) / requests) : null]),
+  );
   const total = Object.values(perRequest).reduce((sum, us) => sum + (us ?? 0), 0);
   return { requests, perRequestUs: perRequest, totalUs: total };
 }
