@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { alive, MOCK_PORT, readJson, run, sleep, startBenchStack, startMock } from './lib/bench-stack.mjs';
-import { measureStackCpu, stackProcesses } from './lib/stack-cpu.mjs';
+import { measureStackCpu, stackSnapshot } from './lib/stack-cpu.mjs';
 import { waitForSettlement } from './lib/settlement-backlog.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -173,7 +173,6 @@ if (!opt.profile) {
 
 async function stackCpu(scenarios) {
   const mock = await startMock(KIT);
-  const groups = stackProcesses(pids);
   const rows = [];
   for (const name of scenarios) {
     const scenario = /^(c|r)(\d+)-(json|sse)$/.exec(name);
@@ -185,7 +184,7 @@ async function stackCpu(scenarios) {
       ...(scenario[3] === 'sse' ? ['--stream'] : []),
     ];
     await run(process.execPath, [...loadArgs, '--duration', '2', '--warmup', '0'], { cwd: KIT, silent: true });
-    const result = await measureStackCpu(() => stackProcesses(pids), async () => {
+    const result = await measureStackCpu(() => stackSnapshot(pids), async () => {
       await run(process.execPath, [...loadArgs, '--duration', opt['stack-cpu-seconds'], '--warmup', '0', '--out', loadOut], { cwd: KIT, silent: true });
       // Settlement (billing, ledger) finishes after the last response: count it, up to the last completion settled.
       const unsettled = await waitForSettlement(30_000);
@@ -196,7 +195,7 @@ async function stackCpu(scenarios) {
     rows.push({ name, rps: load?.rps, ...result });
   }
   mock.kill('SIGTERM');
-  const names = Object.keys(groups);
+  const names = Object.keys(stackSnapshot(pids));
   console.log(`\nCPU per request across the stack (Switchyard alone, µs; postgres/nats/redis are shared with the machine: upper bounds)`);
   console.log(`  scenario      rps  ${names.map((n) => n.padStart(14)).join('')}        total`);
   for (const row of rows) {

@@ -14,8 +14,10 @@ const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:42
 
 let queue = [];
 let committing = false;
+let scheduled = false;
+/** Commits what is queued, then what arrived meanwhile, until the queue is empty: one commit in flight at a time. */
 async function commitQueued() {
-  if (committing) return;
+  scheduled = false;
   committing = true;
   try {
     while (queue.length > 0) {
@@ -33,6 +35,9 @@ nc.subscribe(process.env.FLOOR_SUBJECT ?? 'bench.durable-floor', {
   callback: (error, message) => {
     if (error) throw error;
     queue.push(message);
+    // the commit loop in flight takes it; otherwise one commit for all that arrives in this loop turn
+    if (committing || scheduled) return;
+    scheduled = true;
     setImmediate(() =>
       commitQueued().catch((failure) => {
         // the bench counts unanswered commands as failures; say why before leaving

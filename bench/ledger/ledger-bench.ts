@@ -169,14 +169,14 @@ function machineCpuMs(): { busy: number; total: number } {
  * is a cost per pair that other load on a shared machine changes far less than the pairs/s figure.
  */
 class CpuMeter {
-  /** `serviceLabel` names the process that answers the commands (the ledger, or the floor's responder) */
-  constructor(private readonly pg: Client, private readonly database: string, private readonly ledgerPid: number, private readonly serviceLabel = 'ledger') {}
+  /** `servicePid` answers the commands (the ledger, or the floor's responder); `serviceLabel` names it in the report */
+  constructor(private readonly pg: Client, private readonly database: string, private readonly servicePid: number, private readonly serviceLabel = 'ledger') {}
 
   async sample() {
     const { rows } = await this.pg.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [this.database]);
     const backends = new Map(rows.map((r) => [r.pid, processCpuMs(r.pid)]));
     const own = process.cpuUsage();
-    return { at: performance.now(), ledger: processCpuMs(this.ledgerPid), backends, bench: (own.user + own.system) / 1_000, machine: machineCpuMs() };
+    return { at: performance.now(), service: processCpuMs(this.servicePid), backends, bench: (own.user + own.system) / 1_000, machine: machineCpuMs() };
   }
 
   async report(before: Awaited<ReturnType<CpuMeter['sample']>>, units: number) {
@@ -185,9 +185,9 @@ class CpuMeter {
     for (const [pid, ms] of after.backends) postgres += ms - (before.backends.get(pid) ?? 0);
     const perUnit = (ms: number) => Math.round((ms * 1_000) / Math.max(units, 1));
     const machine = after.machine.busy - before.machine.busy;
-    const ours = after.ledger - before.ledger + postgres + (after.bench - before.bench);
+    const ours = after.service - before.service + postgres + (after.bench - before.bench);
     return {
-      cpuMicrosPerPair: { [this.serviceLabel]: perUnit(after.ledger - before.ledger), postgres: perUnit(postgres), loadGenerator: perUnit(after.bench - before.bench) },
+      cpuMicrosPerPair: { [this.serviceLabel]: perUnit(after.service - before.service), postgres: perUnit(postgres), loadGenerator: perUnit(after.bench - before.bench) },
       // share of all cores busy during the run, and the part of it that was not this benchmark
       machineBusyPercent: Math.round((100 * machine) / Math.max(after.machine.total - before.machine.total, 1)),
       otherLoadPercent: Math.max(0, Math.round((100 * (machine - ours)) / Math.max(after.machine.total - before.machine.total, 1))),

@@ -6,28 +6,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-/** utime + stime of a process in seconds, or 0 when it is gone. */
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-  } catch {
-    return 0;
-  }
-}
-
-/** Every process on the machine: pid, parent pid and command line (one pass over /proc, no child processes). */
+/** Every process on the machine: pid, parent pid, command line and CPU seconds so far (one pass over /proc). */
 function processTable() {
   const table = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       // a Postgres backend's title replaces its argv: the words are separated by spaces, not NULs
       const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      table.push({ pid: Number(entry), ppid, command });
+      table.push({ pid: Number(entry), ppid: Number(fields[1]), command, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S });
     } catch {
       // gone meanwhile
     }
@@ -35,32 +24,31 @@ function processTable() {
   return table;
 }
 
-/** Named groups of pids: each stack service, plus Postgres (all backends), NATS and Redis. */
-export function stackProcesses(servicePids) {
+/**
+ * The stack's processes now, in named groups (each stack service with its children, Postgres, NATS, Redis): for
+ * each group, its pids and the CPU seconds each has used so far.
+ */
+export function stackSnapshot(servicePids) {
   const table = processTable();
-  const matching = (pattern) => table.filter((p) => pattern.test(p.command)).map((p) => p.pid);
-  const children = (pid) => table.filter((p) => p.ppid === pid).map((p) => p.pid);
+  const cpuOf = (processes) => new Map(processes.map((p) => [p.pid, p.cpuSeconds]));
+  const matching = (pattern) => table.filter((p) => pattern.test(p.command));
+  const withChildren = (pid) => table.filter((p) => p.pid === pid || p.ppid === pid);
   return {
     // a service's children too: the gateway's workers (GATEWAY_WORKERS > 1) are forked by its primary
-    ...Object.fromEntries(Object.entries(servicePids).filter(([name]) => !['anvil', 'demo-search'].includes(name)).map(([name, pid]) => [name, [pid, ...children(pid)]])),
+    ...Object.fromEntries(Object.entries(servicePids).filter(([name]) => !['anvil', 'demo-search'].includes(name)).map(([name, pid]) => [name, cpuOf(withChildren(pid))])),
     // the stack's own backends (database `switchyard`, see dev-stack) and the server's shared writers; other
     // sessions' backends (tests on other databases) are not ours
-    postgres: [...matching(/^postgres: .* switchyard /), ...matching(/^postgres: [^ ]+: (checkpointer|background writer|walwriter)/)],
-    nats: matching(/nats-server/),
-    redis: matching(/redis-server/),
+    postgres: cpuOf([...matching(/^postgres: .* switchyard /), ...matching(/^postgres: [^ ]+: (checkpointer|background writer|walwriter)/)]),
+    nats: cpuOf(matching(/nats-server/)),
+    redis: cpuOf(matching(/redis-server/)),
   };
-}
-
-/** CPU seconds of every pid in the groups, by group. */
-function snapshot(groups) {
-  return Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, new Map(pids.map((pid) => [pid, cpuSeconds(pid)]))]));
 }
 
 /** Folds a later snapshot into `seen`: each pid's latest CPU reading (a pid that is gone keeps its last one). */
 function remember(seen, later) {
   for (const [name, pids] of Object.entries(later)) {
     const group = (seen[name] ??= new Map());
-    for (const [pid, seconds] of pids) if (seconds > 0) group.set(pid, Math.max(seconds, group.get(pid) ?? 0));
+    for (const [pid, seconds] of pids) group.set(pid, Math.max(seconds, group.get(pid) ?? 0));
   }
 }
 
@@ -74,23 +62,23 @@ const RESAMPLE_MS = 1_000;
 
 /**
  * Runs `load()` (resolving to the number of completed requests) and returns µs of CPU per request for each group.
- * `groupsNow()` lists the processes; it is asked again every second during the load, because Postgres backends come
- * and go with the services' pools (a connection opened during the load counts from zero, one closed during it
- * counts up to its last reading). Postgres, NATS and Redis are shared with anything else running on the machine:
- * read them as upper bounds.
+ * `snapshotNow()` (stackSnapshot) is taken again every second during the load, because Postgres backends come and
+ * go with the services' pools (a connection opened during the load counts from zero, one closed during it counts
+ * up to its last reading). Postgres, NATS and Redis are shared with anything else running on the machine: read
+ * them as upper bounds.
  */
-export async function measureStackCpu(groupsNow, load) {
-  const before = snapshot(groupsNow());
+export async function measureStackCpu(snapshotNow, load) {
+  const before = snapshotNow();
   const seen = {};
   remember(seen, before);
-  const sampler = setInterval(() => remember(seen, snapshot(groupsNow())), RESAMPLE_MS);
+  const sampler = setInterval(() => remember(seen, snapshotNow()), RESAMPLE_MS);
   let requests;
   try {
     requests = await load();
   } finally {
     clearInterval(sampler);
   }
-  remember(seen, snapshot(groupsNow()));
+  remember(seen, snapshotNow());
   const perRequest = Object.fromEntries(
     Object.keys(seen).map((name) => [name, requests > 0 ? Math.round((cpuDelta(before[name], seen[name]) * 1e6) / requests) : null]),
   );
