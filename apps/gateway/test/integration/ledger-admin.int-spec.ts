@@ -43,8 +43,11 @@ describe('ledger finance read side through the gateway admin API and the CLI', (
     expect(created.status).toBe(201);
     workspaceId = ((await created.json()) as { id: string }).id;
     creditCode = workspaceCreditAccount(workspaceId);
-    await client.request(LedgerHoldCreate, { holdId: `h-${workspaceId}`, workspaceId, amountMicros: '300000', timeoutMs: 60_000, metadata: {} });
-    await client.request(LedgerHoldCapture, { holdId: `h-${workspaceId}`, amountMicros: '120000', metadata: {} });
+    // a hold of a shard other than 0: the ledger books its revenue on `revenue:usage#k`, reported as `revenue:usage`
+    let holdId = `h-${workspaceId}`;
+    for (let n = 0; (await pg.query<{ shard: number }>('SELECT ledger.hold_shard($1) AS shard', [holdId])).rows[0]!.shard === 0; n++) holdId = `h-${workspaceId}-${n}`;
+    await client.request(LedgerHoldCreate, { holdId, workspaceId, amountMicros: '300000', timeoutMs: 60_000, metadata: {} });
+    await client.request(LedgerHoldCapture, { holdId, amountMicros: '120000', metadata: {} });
   });
 
   afterAll(async () => {
@@ -80,6 +83,8 @@ describe('ledger finance read side through the gateway admin API and the CLI', (
     });
     const revenue = await adminJson<{ accounts: Array<{ accountCode: string; balanceMicros: string }> }>('/accounts?prefix=revenue:');
     expect(revenue.accounts).toEqual(expect.arrayContaining([expect.objectContaining({ accountCode: 'revenue:usage', balanceMicros: '120000' })]));
+    expect(revenue.accounts.map((a) => a.accountCode)).toEqual(['revenue:funding_fees', 'revenue:usage']);
+    expect(await adminJson('/accounts/revenue:usage')).toMatchObject({ accountCode: 'revenue:usage', creditsPostedMicros: '120000', balanceMicros: '120000' });
     expect((await admin('/accounts/liability:workspace_credit:nobody')).status).toBe(404);
   });
 
@@ -96,6 +101,11 @@ describe('ledger finance read side through the gateway admin API and the CLI', (
     expect(second.lines.map((l) => [l.kind, l.direction, l.amountMicros, l.balanceMicros])).toEqual([['post', 'debit', '120000', '4880000']]);
     expect(second.nextCursor).toBeNull();
     expect((await admin(`/accounts/${encodeURIComponent(creditCode)}/statement?limit=9999`)).status).toBe(400);
+    const revenue = await adminJson<StatementPage>('/accounts/revenue:usage/statement');
+    expect(revenue.lines.map((l) => [l.kind, l.direction, l.counterpartyCode, l.amountMicros, l.balanceMicros])).toEqual([
+      ['pending', 'credit', creditCode, '300000', '0'],
+      ['post', 'credit', creditCode, '120000', '120000'],
+    ]);
   });
 
   it('answers the trial balance as of a moment, from one snapshot', async () => {
@@ -108,6 +118,8 @@ describe('ledger finance read side through the gateway admin API and the CLI', (
     expect(then.accounts.find((a) => a.accountCode === creditCode)?.balanceMicros).toBe('5000000');
     expect(now).toMatchObject({ balanced: true, totals: { debitsPostedMicros: '5120000', creditsPostedMicros: '5120000' } });
     expect(now.accounts.find((a) => a.accountCode === creditCode)?.balanceMicros).toBe('4880000');
+    expect(now.accounts.find((a) => a.accountCode === 'revenue:usage')?.balanceMicros).toBe('120000');
+    expect(now.accounts.filter((a) => a.accountCode.includes('#'))).toEqual([]);
     expect((await admin('/trial-balance?as_of=yesterday')).status).toBe(400);
   });
 
@@ -116,8 +128,12 @@ describe('ledger finance read side through the gateway admin API and the CLI', (
     const jsonl = await admin(`/journal?from=${encodeURIComponent(startedAt)}&to=${encodeURIComponent(to)}&format=jsonl`);
     expect(jsonl.status).toBe(200);
     expect(jsonl.headers.get('content-type')).toContain('application/x-ndjson');
-    const entries = (await jsonl.text()).trim().split('\n').map((line) => JSON.parse(line) as { kind: string; amountMicros: string; debitAccountCode: string });
-    expect(entries.map((e) => [e.kind, e.amountMicros])).toEqual([['single', '5000000'], ['pending', '300000'], ['post', '120000']]);
+    const entries = (await jsonl.text()).trim().split('\n').map((line) => JSON.parse(line) as { kind: string; amountMicros: string; creditAccountCode: string });
+    expect(entries.map((e) => [e.kind, e.amountMicros, e.creditAccountCode])).toEqual([
+      ['single', '5000000', creditCode],
+      ['pending', '300000', 'revenue:usage'],
+      ['post', '120000', 'revenue:usage'],
+    ]);
 
     const csv = await admin(`/journal?from=${encodeURIComponent(startedAt)}&to=${encodeURIComponent(to)}&format=csv`);
     expect(csv.headers.get('content-type')).toContain('text/csv');

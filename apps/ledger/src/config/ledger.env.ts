@@ -15,11 +15,16 @@ export const LedgerEnvSchema = BaseEnvSchema.extend({
    */
   LEDGER_BATCH_MAX_COMMANDS: z.coerce.number().int().min(1).max(5_000).default(500),
   /**
-   * Hold batches in flight per process (each on its own pool connection); they apply in turn, as every batch
-   * locks the hot system accounts first. 2 removes the round trip between batches but makes them smaller;
-   * on a CPU-bound 2-core machine 1 measured better (bench/ledger/README.md).
+   * Hold batches in flight at once (each on its own pool connection), at most one per hold shard: batches of
+   * different shards apply in parallel. 1 sends one batch at a time, of every shard.
    */
-  LEDGER_BATCH_IN_FLIGHT: z.coerce.number().int().min(1).max(8).default(1),
+  LEDGER_BATCH_IN_FLIGHT: z.coerce.number().int().min(1).max(8).default(4),
+  /**
+   * Hold commands waiting before they go as one batch per shard, in parallel, instead of one batch of every shard
+   * once the one in flight is done: parallel batches cost more CPU per command (a fixed cost per batch), so they
+   * pay only with a backlog (bench/ledger/README.md).
+   */
+  LEDGER_BATCH_SPLIT_MIN_COMMANDS: z.coerce.number().int().min(1).max(5_000).default(32),
   LEDGER_BATCH_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(20_000),
   /** Extra wait to gather a batch when the queue is idle (0: the next event-loop turn). */
   LEDGER_BATCH_LINGER_MS: z.coerce.number().int().min(0).max(50).default(0),

@@ -8,6 +8,7 @@ import { SetBasedHoldBatches1767398400000 } from './migrations/1767398400000-set
 import { HoldReleaseTombstones1767484800000 } from './migrations/1767484800000-hold-release-tombstones';
 import { SingleCallHoldBatches1767571200000 } from './migrations/1767571200000-single-call-hold-batches';
 import { CheaperHoldBatches1767657600000 } from './migrations/1767657600000-cheaper-hold-batches';
+import { ShardedHoldAccounts1767744000000 } from './migrations/1767744000000-sharded-hold-accounts';
 
 export const LEDGER_SCHEMA = 'ledger';
 
@@ -29,6 +30,7 @@ export function ledgerDataSourceProvider(env: LedgerEnv): Provider {
           HoldReleaseTombstones1767484800000,
           SingleCallHoldBatches1767571200000,
           CheaperHoldBatches1767657600000,
+          ShardedHoldAccounts1767744000000,
         ],
         runMigrations: env.RUN_MIGRATIONS,
       }),

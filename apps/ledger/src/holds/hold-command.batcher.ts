@@ -4,12 +4,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isConnectionSqlError, isRetryableSqlError, toLedgerError } from '../database/ledger-sql.errors';
 import type { HoldCommand, HoldCommandOutcome } from './hold-command';
 import { HoldBatchRepository } from './hold-batch.repository';
+import { HOLD_SHARD_COUNT, holdShard } from './hold-shard';
 
 export interface HoldCommandBatcherOptions {
   /** Commands per transaction. */
   maxBatchCommands: number;
-  /** Batches sent to Postgres at once (each on its own connection); they apply in turn. */
+  /** Batches sent to Postgres at once (each on its own connection); at most one per hold shard. */
   maxInFlightBatches: number;
+  /** Commands waiting before they go as one batch per shard, in parallel, instead of one batch of all shards. */
+  splitMinCommands: number;
   /** Commands waiting for a batch; beyond it a command is shed with service_unavailable. */
   maxQueuedCommands: number;
   /** Extra wait before flushing an idle queue, to gather more commands; 0 = flush on the next loop turn. */
@@ -46,14 +49,23 @@ interface QueuedCommand {
 }
 
 /**
- * Group commit: concurrent hold commands wait here and go to Postgres as one batch, one transaction.
- * At most maxInFlightBatches are in flight; the commands that arrive meanwhile form the next batch, so
- * batches grow with load and an idle ledger still answers in one round trip. Each command gets its own result.
+ * Group commit: concurrent hold commands wait here and go to Postgres as one batch, one transaction; the
+ * commands that arrive meanwhile form the next batch, so batches grow with load and an idle ledger still
+ * answers in one round trip. Each command gets its own result.
+ *
+ * Commands queue by their hold's shard. A batch locks the system accounts of its holds' shards first, so batches
+ * of different shards apply in parallel, and those sharing a shard in turn. Each batch costs Postgres a fixed
+ * ~0.5–1 ms of CPU besides its commands (bench/ledger/README.md), so parallel batches pay only with a backlog:
+ * with fewer than splitMinCommands waiting, one batch of every shard goes once none is in flight (as with
+ * one lane); with more, each shard that has no batch in flight sends its own, up to maxInFlightBatches.
  */
 @Injectable()
 export class HoldCommandBatcher implements OnModuleDestroy {
   private readonly logger = new Logger(HoldCommandBatcher.name);
-  private queue: QueuedCommand[] = [];
+  private readonly queues: QueuedCommand[][] = Array.from({ length: HOLD_SHARD_COUNT }, () => []);
+  /** Shards with a batch in flight. */
+  private readonly inFlight: boolean[] = Array.from({ length: HOLD_SHARD_COUNT }, () => false);
+  private queued = 0;
   private lanes = 0;
   private busy = false;
   private scheduled = false;
@@ -68,13 +80,13 @@ export class HoldCommandBatcher implements OnModuleDestroy {
 
   submit(command: HoldCommand): Promise<Record<string, string>> {
     if (this.closed) return Promise.reject(new AppError('service_unavailable', 'The ledger is shutting down; retry with the same holdId.'));
-    if (this.queue.length >= this.options.maxQueuedCommands) {
+    if (this.queued >= this.options.maxQueuedCommands) {
       return Promise.reject(new AppError('service_unavailable', 'The ledger is busy; retry with the same holdId.'));
     }
     const invalid = invalidInBatch(command);
     if (invalid) return Promise.reject(new AppError('invalid_request', invalid));
     return new Promise((resolve, reject) => {
-      this.queue.push({ command, attempt: 1, resolve, reject });
+      this.enqueue({ command, attempt: 1, resolve, reject });
       this.schedule();
     });
   }
@@ -84,8 +96,14 @@ export class HoldCommandBatcher implements OnModuleDestroy {
     await this.idle;
   }
 
+  private enqueue(queued: QueuedCommand): void {
+    this.queues[holdShard(queued.command.holdId)]!.push(queued);
+    this.queued++;
+  }
+
+  /** A dispatch on the next loop turn (or after the linger), so the commands of one turn share a batch. */
   private schedule(): void {
-    if (this.scheduled || this.queue.length === 0 || this.lanes >= this.options.maxInFlightBatches) return;
+    if (this.scheduled || this.queued === 0) return;
     this.scheduled = true;
     if (!this.busy) {
       this.busy = true;
@@ -93,55 +111,70 @@ export class HoldCommandBatcher implements OnModuleDestroy {
     }
     const start = () => {
       this.scheduled = false;
-      void this.lane();
+      this.dispatch();
     };
     if (this.options.lingerMs > 0) setTimeout(start, this.options.lingerMs);
     else setImmediate(start);
   }
 
-  /**
-   * One lane sends one batch at a time. With a second lane, the next batch is already waiting in Postgres
-   * (on the hot system accounts every batch locks first) when the current one commits, instead of being
-   * formed only after its reply: batches still apply one after the other, each reading what the one
-   * before it committed, but without an idle round trip between them.
-   */
-  private async lane(): Promise<void> {
-    this.lanes++;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.takeBatch();
-        this.schedule();
-        await this.run(batch);
+  /** Sends what may go now: one batch of every shard, or one per free shard once a backlog has built up. */
+  private dispatch(): void {
+    if (this.queued >= this.options.splitMinCommands) {
+      const byBacklog = this.queues.map((queue, shard) => ({ shard, waiting: queue.length })).sort((a, b) => b.waiting - a.waiting);
+      for (const { shard, waiting } of byBacklog) {
+        if (this.lanes >= this.options.maxInFlightBatches) break;
+        if (waiting > 0 && !this.inFlight[shard]) this.send([shard]);
       }
-    } finally {
-      this.lanes--;
-      if (this.lanes === 0 && !this.scheduled) {
-        this.busy = false;
-        this.markIdle();
-      }
+    } else if (this.lanes === 0) {
+      this.send(this.queues.map((_, shard) => shard));
+    }
+    if (this.lanes === 0 && !this.scheduled) {
+      this.busy = false;
+      this.markIdle();
     }
   }
 
+  private send(shards: number[]): void {
+    const { batch, shards: taken } = this.takeBatch(shards);
+    if (batch.length === 0) return;
+    for (const shard of taken) this.inFlight[shard] = true;
+    this.lanes++;
+    void this.run(batch).finally(() => {
+      for (const shard of taken) this.inFlight[shard] = false;
+      this.lanes--;
+      this.dispatch();
+    });
+  }
+
   /**
-   * The next batch: queue order, at most maxBatchCommands, and each holdId at most once. A second command on
-   * the same hold (a retry, a capture racing its own create) waits for the next batch, where it sees the
-   * first one's committed result; the batch function decides every command against state read before it.
+   * The next batch from these shards' queues: queue order per shard, at most maxBatchCommands, and each holdId at
+   * most once. A second command on the same hold (a retry, a capture racing its own create) waits for the next
+   * batch, where it sees the first one's committed result; the batch function decides every command against
+   * state read before it.
    */
-  private takeBatch(): QueuedCommand[] {
+  private takeBatch(shards: number[]): { batch: QueuedCommand[]; shards: number[] } {
     const batch: QueuedCommand[] = [];
-    const holdIds = new Set<string>();
-    const deferred: QueuedCommand[] = [];
-    let taken = 0;
-    for (; taken < this.queue.length && batch.length < this.options.maxBatchCommands; taken++) {
-      const queued = this.queue[taken]!;
-      if (holdIds.has(queued.command.holdId)) deferred.push(queued);
-      else {
-        holdIds.add(queued.command.holdId);
-        batch.push(queued);
+    const taken: number[] = [];
+    for (const shard of shards) {
+      const queue = this.queues[shard]!;
+      if (queue.length === 0 || batch.length >= this.options.maxBatchCommands) continue;
+      const holdIds = new Set<string>();
+      const deferred: QueuedCommand[] = [];
+      const before = batch.length;
+      let index = 0;
+      for (; index < queue.length && batch.length < this.options.maxBatchCommands; index++) {
+        const queued = queue[index]!;
+        if (holdIds.has(queued.command.holdId)) deferred.push(queued);
+        else {
+          holdIds.add(queued.command.holdId);
+          batch.push(queued);
+        }
       }
+      this.queues[shard] = deferred.length > 0 ? [...deferred, ...queue.slice(index)] : queue.slice(index);
+      this.queued -= batch.length - before;
+      taken.push(shard);
     }
-    this.queue = deferred.length > 0 ? [...deferred, ...this.queue.slice(taken)] : this.queue.slice(taken);
-    return batch;
+    return { batch, shards: taken };
   }
 
   private async run(batch: QueuedCommand[]): Promise<void> {
@@ -184,7 +217,7 @@ export class HoldCommandBatcher implements OnModuleDestroy {
     if (isRetryableSqlError(sqlError) && queued.attempt < this.options.attempts) {
       // a concurrent batch won a unique race or a deadlock victim: the next batch sees the winner's row
       queued.attempt++;
-      this.queue.push(queued);
+      this.enqueue(queued);
       this.schedule();
       return;
     }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LedgerSqlClient, type SnapshotQuery } from '../database/ledger-sql.client';
+import { accountCodesReportedAs, reportedCodeSql } from './sharded-accounts';
 
 export type AccountType = 'asset' | 'liability' | 'equity' | 'revenue' | 'expense';
 export type TransferKind = 'single' | 'pending' | 'post' | 'void' | 'expire';
@@ -31,7 +32,7 @@ export interface JournalRow {
 }
 
 export interface StatementPage {
-  account: { id: string; type: AccountType };
+  account: { type: AccountType };
   openingDebits: bigint;
   openingCredits: bigint;
   rows: JournalRow[];
@@ -57,7 +58,8 @@ interface CountersRow {
   credits_posted: string;
 }
 
-const JOURNAL_COLUMNS = `t.id::text AS id, t.created_at, t.journal_key, t.idempotency_key, t.kind::text AS kind, d.code AS debit_code, c.code AS credit_code,
+const JOURNAL_COLUMNS = `t.id::text AS id, t.created_at, t.journal_key, t.idempotency_key, t.kind::text AS kind, ${reportedCodeSql('d.code')} AS debit_code,
+  ${reportedCodeSql('c.code')} AS credit_code,
   t.amount::text AS amount, t.currency, t.reason, t.pending_id::text AS pending_id, t.timeout_at, t.user_data`;
 
 interface JournalSqlRow {
@@ -108,38 +110,47 @@ export class FinanceRepository {
   constructor(private readonly sql: LedgerSqlClient) {}
 
   async listAccounts(filter: { codes?: string[]; codePrefix?: string; afterCode?: string; limit: number }): Promise<AccountRow[]> {
+    // the accounts are read by their own codes, then summed under the codes they report as (shards under their base)
     const rows = await this.sql.query<CountersRow>(
-      `SELECT code, type::text AS type, debits_pending::text, debits_posted::text, credits_pending::text, credits_posted::text
-         FROM ledger.accounts
-        WHERE ($1::text[] IS NULL OR code = ANY ($1)) AND ($2::text IS NULL OR starts_with(code, $2)) AND ($3::text IS NULL OR code > $3)
-        ORDER BY code LIMIT $4`,
-      [filter.codes ?? null, filter.codePrefix ?? null, filter.afterCode ?? null, filter.limit],
+      `SELECT code, min(type) AS type, SUM(debits_pending)::text AS debits_pending, SUM(debits_posted)::text AS debits_posted,
+              SUM(credits_pending)::text AS credits_pending, SUM(credits_posted)::text AS credits_posted
+         FROM (SELECT ${reportedCodeSql('code')} AS code, type::text AS type, debits_pending, debits_posted, credits_pending, credits_posted
+                 FROM ledger.accounts
+                WHERE ($1::text[] IS NULL OR code = ANY ($1)) AND ($2::text IS NULL OR starts_with(code, $2)) AND ($3::text IS NULL OR code > $3)) a
+        WHERE $3::text IS NULL OR code > $3
+        GROUP BY code ORDER BY code LIMIT $4`,
+      [filter.codes?.flatMap(accountCodesReportedAs) ?? null, filter.codePrefix ?? null, filter.afterCode ?? null, filter.limit],
     );
     return rows.map(toAccountRow);
   }
 
   async statementPage(code: string, afterTransferId: string, limit: number): Promise<StatementPage | undefined> {
     return this.sql.snapshot(async (query) => {
-      const [account] = await query<{ id: string; type: AccountType }>('SELECT id::text AS id, type::text AS type FROM ledger.accounts WHERE code = $1', [code]);
-      if (!account) return undefined;
-      const [opening] = await query<{ dr: string; cr: string }>(
-        `SELECT COALESCE(SUM(amount) FILTER (WHERE debit_account_id = $1), 0)::text AS dr,
-                COALESCE(SUM(amount) FILTER (WHERE credit_account_id = $1), 0)::text AS cr
-           FROM ledger.transfers WHERE (debit_account_id = $1 OR credit_account_id = $1) AND kind IN ('single', 'post') AND id <= $2`,
-        [account.id, afterTransferId],
+      // the account and, for a sharded system account, its shards (no transfer moves money between two of them)
+      const [account] = await query<{ ids: string[] | null; type: AccountType }>(
+        'SELECT array_agg(id::text) AS ids, min(type::text) AS type FROM ledger.accounts WHERE code = ANY ($1)',
+        [accountCodesReportedAs(code)],
       );
-      // two index range scans (debit side, credit side) merged, instead of an OR that sorts the whole account
+      if (!account?.ids) return undefined;
+      const [opening] = await query<{ dr: string; cr: string }>(
+        `SELECT COALESCE(SUM(amount) FILTER (WHERE debit_account_id = ANY ($1)), 0)::text AS dr,
+                COALESCE(SUM(amount) FILTER (WHERE credit_account_id = ANY ($1)), 0)::text AS cr
+           FROM ledger.transfers WHERE (debit_account_id = ANY ($1) OR credit_account_id = ANY ($1)) AND kind IN ('single', 'post') AND id <= $2`,
+        [account.ids, afterTransferId],
+      );
+      // index range scans per account and side, merged, instead of an OR that sorts the whole account
       const rows = await query<JournalSqlRow>(
         `SELECT ${JOURNAL_COLUMNS} FROM (
-            (SELECT * FROM ledger.transfers WHERE debit_account_id = $1 AND id > $2 ORDER BY id LIMIT $3)
-            UNION ALL
-            (SELECT * FROM ledger.transfers WHERE credit_account_id = $1 AND id > $2 ORDER BY id LIMIT $3)
+            SELECT s.* FROM unnest($1::bigint[]) AS x (id),
+              LATERAL ((SELECT * FROM ledger.transfers WHERE debit_account_id = x.id AND id > $2 ORDER BY id LIMIT $3)
+                       UNION ALL
+                       (SELECT * FROM ledger.transfers WHERE credit_account_id = x.id AND id > $2 ORDER BY id LIMIT $3)) s
           ) t
           JOIN ledger.accounts d ON d.id = t.debit_account_id JOIN ledger.accounts c ON c.id = t.credit_account_id
          ORDER BY t.id LIMIT $3`,
-        [account.id, afterTransferId, limit],
+        [account.ids, afterTransferId, limit],
       );
-      return { account, openingDebits: BigInt(opening!.dr), openingCredits: BigInt(opening!.cr), rows: rows.map(toJournalRow) };
+      return { account: { type: account.type }, openingDebits: BigInt(opening!.dr), openingCredits: BigInt(opening!.cr), rows: rows.map(toJournalRow) };
     });
   }
 
@@ -156,11 +167,11 @@ export class FinanceRepository {
            SELECT credit_account_id, 0, amount FROM ledger.transfers
             WHERE kind IN ('single', 'post') AND created_at < $1::timestamptz + interval '1 millisecond'
          )
-         SELECT a.code, a.type::text AS type, '0' AS debits_pending, COALESCE(SUM(m.dr), 0)::text AS debits_posted,
+         SELECT ${reportedCodeSql('a.code')} AS code, min(a.type::text) AS type, '0' AS debits_pending, COALESCE(SUM(m.dr), 0)::text AS debits_posted,
                 '0' AS credits_pending, COALESCE(SUM(m.cr), 0)::text AS credits_posted
            FROM ledger.accounts a LEFT JOIN moves m ON m.account_id = a.id
           WHERE a.created_at < $1::timestamptz + interval '1 millisecond'
-          GROUP BY a.id ORDER BY a.code`,
+          GROUP BY 1 ORDER BY 1`,
         [moment!.as_of],
       );
       return { asOf: moment!.as_of.toISOString(), accounts: rows.map(toAccountRow) };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LedgerSqlClient } from '../database/ledger-sql.client';
+import { accountCodesReportedAs, reportedCodeSql } from './sharded-accounts';
 
 export interface AuditSnapshot {
   postedDebitsMinusCredits: bigint;
@@ -101,14 +102,14 @@ export class ReportsRepository {
     }>(
       `SELECT t.id, t.idempotency_key, t.journal_key, t.kind::text AS kind,
               CASE WHEN t.debit_account_id = a.id THEN 'debit' ELSE 'credit' END AS direction,
-              o.code AS counterparty, t.amount, t.reason, t.pending_id, t.timeout_at, t.created_at, t.user_data
+              ${reportedCodeSql('o.code')} AS counterparty, t.amount, t.reason, t.pending_id, t.timeout_at, t.created_at, t.user_data
          FROM ledger.accounts a
          JOIN ledger.transfers t ON t.debit_account_id = a.id OR t.credit_account_id = a.id
          JOIN ledger.accounts o ON o.id = CASE WHEN t.debit_account_id = a.id THEN t.credit_account_id ELSE t.debit_account_id END
-        WHERE a.code = $1
+        WHERE a.code = ANY ($1)
         ORDER BY t.id DESC
         LIMIT $2`,
-      [code, limit],
+      [accountCodesReportedAs(code), limit],
     );
     return rows.map((r) => ({
       transferId: String(r.id),

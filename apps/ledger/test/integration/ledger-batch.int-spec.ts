@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { createTestDatabase, type ServiceProcess, startServiceProcess, type TestDatabase, uniqueSubjectPrefix } from '@switchyard/testing';
 import { Client } from 'pg';
+import { holdIdsInOneShard } from './support/hold-shards';
 
 // The set-based batch function (ledger.apply_hold_batch) decides a whole batch in one pass. The per-command
 // function it replaced (ledger.execute_hold_batch: one subtransaction per command) stays in the schema as the
@@ -206,20 +207,21 @@ describe('set-based hold batches against the per-command reference', () => {
   it('a command that would overflow a counter fails alone; the rest of its batch commits', async () => {
     const workspaceId = await openWorkspace();
     await fund(workspaceId, 10_000);
-    const tag = randomUUID();
+    // two holds of one shard: both credit the shard's revenue account, whose counter the second would overflow
+    const [first, second] = holdIdsInOneShard(randomUUID(), 2);
     await execute('apply_hold_batch', [
-      { op: 'create', holdId: `${tag}-1`, workspaceId, amount: '1000', minAmount: null, timeoutMs: 60_000, metadata: {} },
-      { op: 'create', holdId: `${tag}-2`, workspaceId, amount: '1000', minAmount: null, timeoutMs: 60_000, metadata: {} },
+      { op: 'create', holdId: first, workspaceId, amount: '1000', minAmount: null, timeoutMs: 60_000, metadata: {} },
+      { op: 'create', holdId: second, workspaceId, amount: '1000', minAmount: null, timeoutMs: 60_000, metadata: {} },
     ]);
     // the first books about 2^62 as revenue and unbilled usage; adding 2^62 + 2^61 more would pass 2^63
     const rows = await execute('apply_hold_batch', [
-      { op: 'capture', holdId: `${tag}-1`, amount: (2n ** 62n).toString(), metadata: {} },
-      { op: 'capture', holdId: `${tag}-2`, amount: (2n ** 62n + 2n ** 61n).toString(), metadata: {} },
+      { op: 'capture', holdId: first, amount: (2n ** 62n).toString(), metadata: {} },
+      { op: 'capture', holdId: second, amount: (2n ** 62n + 2n ** 61n).toString(), metadata: {} },
     ]);
     expect(rows.map((r) => r.out_error_code)).toEqual([null, '22003']);
     expect(rows[0]!.out_result).toMatchObject({ status: 'posted', captured: '1000', overage: '8000' });
     expect(await counters(workspaceId)).toMatchObject({ debits_pending: '1000', debits_posted: '9000' });
-    const released = await execute('apply_hold_batch', [{ op: 'release', holdId: `${tag}-2`, reason: 'test' }]);
+    const released = await execute('apply_hold_batch', [{ op: 'release', holdId: second, reason: 'test' }]);
     expect(released[0]!.out_result).toMatchObject({ status: 'voided', released: '1000' });
     // Σ over accounts is computed in numeric: still balanced with a counter near 2^63
     await expectAuditClean();

@@ -10,6 +10,7 @@ import {
 } from '@switchyard/contracts';
 import { createTestDatabase, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix, fundedLedgerWorkspace } from '@switchyard/testing';
 import { Client } from 'pg';
+import { holdShard } from '../../src/holds/hold-shard';
 
 describe('ledger service over NATS and Postgres', () => {
   const prefix = uniqueSubjectPrefix();
@@ -164,7 +165,9 @@ describe('ledger service over NATS and Postgres', () => {
         JOIN ledger.accounts c ON c.id = t.credit_account_id WHERE t.idempotency_key = $1`,
       [`unbilled:${holdId}`],
     );
-    expect(rows).toEqual([{ code: 'expense:unbilled_usage', dr: '30000', cr: 'revenue:usage' }]);
+    // on the hold's shard of both system accounts (shard 0: the accounts themselves)
+    const suffix = holdShard(holdId) === 0 ? '' : `#${holdShard(holdId)}`;
+    expect(rows).toEqual([{ code: `expense:unbilled_usage${suffix}`, dr: '30000', cr: `revenue:usage${suffix}` }]);
   });
 
   it('commits a transfer batch all or nothing: an overdrawing second leg leaves the first unwritten', async () => {

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { HoldCommandsClient } from '@switchyard/nats';
+import { createTestDatabase, fundedLedgerWorkspace, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix } from '@switchyard/testing';
+import { Client } from 'pg';
+import { HOLD_SHARD_COUNT, holdShard } from '../../src/holds/hold-shard';
+import { holdIdsInOneShard } from './support/hold-shards';
+
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+
+// The hot system accounts split into shards: each hold belongs to one, by its holdId; a batch locks only its
+// holds' shards, so batches of different shards apply in parallel.
+describe('ledger hold shards', () => {
+  const prefix = uniqueSubjectPrefix();
+  let db: TestDatabase;
+  let ledger: ServiceProcess;
+  let commands: TestCommandClient;
+  let holds: HoldCommandsClient;
+  let pg: Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('ledgershards');
+    ledger = await startServiceProcess('ledger', { DATABASE_URL: db.url, NATS_SUBJECT_PREFIX: prefix });
+    commands = await TestCommandClient.connect(prefix);
+    holds = new HoldCommandsClient({ serviceName: 'test', url: NATS_URL, subjectPrefix: prefix, requestTimeoutMs: 10_000 });
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+  });
+
+  afterAll(async () => {
+    await holds?.close();
+    await pg?.end();
+    await commands?.close();
+    await ledger?.stop();
+    await db?.drop();
+  });
+
+  const place = (workspaceId: string, holdId: string, amountMicros: bigint) =>
+    holds.create({ holdId, workspaceId, amountMicros: amountMicros.toString(), timeoutMs: 60_000, metadata: {} }, { timeoutMs: 10_000, requestId: holdId });
+  const counters = async (code: string) =>
+    (await pg.query<{ cp: string; cpo: string; dpo: string }>('SELECT credits_pending::text AS cp, credits_posted::text AS cpo, debits_posted::text AS dpo FROM ledger.accounts WHERE code = $1', [code])).rows[0];
+  async function waitForLockWaiters(count: number): Promise<void> {
+    for (const started = Date.now(); Date.now() - started < 10_000; await new Promise((resolve) => setTimeout(resolve, 20))) {
+      const { rows } = await pg.query<{ n: number }>("SELECT count(*)::integer AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+      if (rows[0]!.n >= count) return;
+    }
+    throw new Error(`no ${count} backends waiting for a lock within 10 s`);
+  }
+  function settledLater<T>(promise: Promise<T>): { promise: Promise<T>; settled: boolean } {
+    const tracked = { promise, settled: false };
+    promise.then(() => (tracked.settled = true), () => (tracked.settled = true));
+    return tracked;
+  }
+  const revenueCode = (shard: number) => (shard === 0 ? 'revenue:usage' : `revenue:usage#${shard}`);
+  const unbilledCode = (shard: number) => (shard === 0 ? 'expense:unbilled_usage' : `expense:unbilled_usage#${shard}`);
+
+  it('the batcher and Postgres put every holdId in the same shard', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 50 }), async (ids) => {
+        const { rows } = await pg.query<{ shard: number }>('SELECT ledger.hold_shard(id) AS shard FROM unnest($1::text[]) WITH ORDINALITY AS x (id, i) ORDER BY i', [ids]);
+        expect(rows.map((r) => r.shard)).toEqual(ids.map(holdShard));
+      }),
+      { numRuns: 40 },
+    );
+    const shards = new Set(Array.from({ length: 400 }, () => holdShard(randomUUID())));
+    expect([...shards].sort()).toEqual(Array.from({ length: HOLD_SHARD_COUNT }, (_, shard) => shard));
+  });
+
+  it('books each hold on its own shard: revenue on the shard revenue account, unbilled usage on its expense account', async () => {
+    const tag = randomUUID();
+    for (let shard = 0; shard < HOLD_SHARD_COUNT; shard++) {
+      const workspaceId = await fundedLedgerWorkspace(commands, 10_000n);
+      const [holdId] = holdIdsInOneShard(`${tag}-${shard}`, 1, shard) as [string];
+      const before = { revenue: await counters(revenueCode(shard)), unbilled: await counters(unbilledCode(shard)) };
+      await place(workspaceId, holdId, 4_000n);
+      expect(BigInt((await counters(revenueCode(shard)))!.cp) - BigInt(before.revenue!.cp)).toBe(4_000n);
+      // 12,000 requested against a 10,000 balance: 4,000 posted, 6,000 overage charged, 2,000 unbilled
+      const captured = await holds.capture({ holdId, amountMicros: '12000', metadata: {} }, { timeoutMs: 10_000, requestId: holdId });
+      expect(captured).toMatchObject({ capturedMicros: '4000', overageMicros: '6000', unbilledMicros: '2000' });
+      const after = { revenue: await counters(revenueCode(shard)), unbilled: await counters(unbilledCode(shard)) };
+      expect(BigInt(after.revenue!.cpo) - BigInt(before.revenue!.cpo)).toBe(12_000n);
+      expect(after.revenue!.cp).toBe(before.revenue!.cp);
+      expect(BigInt(after.unbilled!.dpo) - BigInt(before.unbilled!.dpo)).toBe(2_000n);
+    }
+    const audit = await (await fetch(`${ledger.url}/audit`)).json();
+    expect(audit).toMatchObject({ balanced: true, debitsMinusCreditsMicros: '0', mismatchedAccounts: [] });
+  });
+
+  it("a backlog goes as parallel batches per shard, past one waiting on its shard's lock; a lone command waits its turn", async () => {
+    const tag = randomUUID();
+    const workspaces = [await fundedLedgerWorkspace(commands, 1_000_000n), await fundedLedgerWorkspace(commands, 1_000_000n)];
+    const [lockedHold, waitingHold] = holdIdsInOneShard(`${tag}-a`, 2, 0) as [string, string];
+    // more than LEDGER_BATCH_SPLIT_MIN_COMMANDS (32 by default) on shards 1-3, and later one more on shard 2
+    const backlog = Array.from({ length: 40 }, (_, n) => holdIdsInOneShard(`${tag}-b${n}`, 1, 1 + (n % 3))[0]!);
+    const [lone] = holdIdsInOneShard(`${tag}-c`, 1, 2) as [string];
+    // an open transaction holds shard 0's accounts, as a slow batch would
+    const blocker = new Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT * FROM ledger.apply_hold_commands($1::jsonb)', [
+        JSON.stringify([{ op: 'create', holdId: lockedHold, workspaceId: workspaces[0], amount: '1000', minAmount: null, timeoutMs: 60_000, metadata: {} }]),
+      ]);
+      const waiting = settledLater(place(workspaces[0]!, waitingHold, 1_000n));
+      // the ledger's batch of shard 0 is in Postgres, waiting for the lock (and the next commands go in messages of their own)
+      await waitForLockWaiters(1);
+      const placed = await Promise.all(backlog.map((holdId) => place(workspaces[1]!, holdId, 1_000n)));
+      expect(placed.every((hold) => hold.status === 'pending')).toBe(true);
+      // one command alone is no backlog: it goes once the batch in flight is done
+      const afterIt = settledLater(place(workspaces[1]!, lone, 1_000n));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect([waiting.settled, afterIt.settled]).toEqual([false, false]);
+      await blocker.query('COMMIT');
+      await expect(waiting.promise).resolves.toMatchObject({ status: 'pending', amountMicros: '1000' });
+      await expect(afterIt.promise).resolves.toMatchObject({ status: 'pending', amountMicros: '1000' });
+    } finally {
+      await blocker.end();
+    }
+  });
+});
