@@ -280,37 +280,10 @@ export class CompletionPipeline {
         const upstreamRequest = this.limitOutput(state, candidate);
         const adapter = this.adapterFor(candidate);
         if (!upstreamRequest || !adapter) continue;
-        const attemptStartMs = Date.now();
-        const attempt = abortScope([this.upstreamSignal(state, candidate), durationCap]);
-        try {
-          const iterator = adapter.stream(upstreamRequest, candidate.upstreamModel, attempt.signal)[Symbol.asyncIterator]();
-          let first: IteratorResult<CanonicalDelta>;
-          try {
-            first = await iterator.next();
-            if (!first.done && first.value.type === 'started') {
-              sse.open(this.servedHeaders(candidate));
-              first = await iterator.next();
-            }
-          } catch (error) {
-            if (durationCap.aborted && !state.clientGone.aborted) throw this.streamTooLong();
-            const appError = this.upstreamError(error, state.clientGone);
-            this.recordFailure(state, candidate, attemptStartMs, appError);
-            if (state.clientGone.aborted) {
-              this.chargePromptOnAbort(state, candidate);
-              return;
-            }
-            lastError = appError;
-            if ((await this.afterFailedAttempt(state, candidates, index, candidate, appError)) === 'retry_same') index--;
-            continue;
-          }
-          state.served = candidate;
-          state.ttftMs = Date.now() - state.startedMs;
-          sse.open(this.servedHeaders(candidate));
-          await this.relay(state, candidate, sse, iterator, first, attemptStartMs, durationCap);
-          return;
-        } finally {
-          attempt.dispose();
-        }
+        const failure = await this.streamAttempt(state, candidate, adapter, upstreamRequest, sse, durationCap);
+        if (!failure) return;
+        lastError = failure;
+        if ((await this.afterFailedAttempt(state, candidates, index, candidate, failure)) === 'retry_same') index--;
       }
       throw lastError ?? this.unaffordable();
     } catch (error) {
@@ -322,6 +295,47 @@ export class CompletionPipeline {
     } finally {
       streamDeadline.dispose();
       sse.end(state.surface.streamTerminator);
+    }
+  }
+
+  /**
+   * One candidate's stream, inside its own abort scope: undefined once the stream is served (or the client left
+   * before its first delta), the failure when the candidate failed before its first delta.
+   */
+  private async streamAttempt(
+    state: RequestState,
+    candidate: ServingCandidate,
+    adapter: ProviderAdapter,
+    upstreamRequest: ChatRequest,
+    sse: SseResponse,
+    durationCap: AbortSignal,
+  ): Promise<AppError | undefined> {
+    const attemptStartMs = Date.now();
+    const attempt = abortScope([this.upstreamSignal(state, candidate), durationCap]);
+    try {
+      const iterator = adapter.stream(upstreamRequest, candidate.upstreamModel, attempt.signal)[Symbol.asyncIterator]();
+      let first: IteratorResult<CanonicalDelta>;
+      try {
+        first = await iterator.next();
+        if (!first.done && first.value.type === 'started') {
+          sse.open(this.servedHeaders(candidate));
+          first = await iterator.next();
+        }
+      } catch (error) {
+        if (durationCap.aborted && !state.clientGone.aborted) throw this.streamTooLong();
+        const appError = this.upstreamError(error, state.clientGone);
+        this.recordFailure(state, candidate, attemptStartMs, appError);
+        if (!state.clientGone.aborted) return appError;
+        this.chargePromptOnAbort(state, candidate);
+        return undefined;
+      }
+      state.served = candidate;
+      state.ttftMs = Date.now() - state.startedMs;
+      sse.open(this.servedHeaders(candidate));
+      await this.relay(state, candidate, sse, iterator, first, attemptStartMs, durationCap);
+      return undefined;
+    } finally {
+      attempt.dispose();
     }
   }
 

@@ -18,7 +18,9 @@ import { holdBatchFunctionSql as previousHoldBatchFunctionSql } from './17676576
  *     shard's pair, in id order.
  *   - Everything else in the batch functions is as before: answers, error codes, bookings, workspace locks.
  * A hold opened before this migration keeps its credit account (`revenue:usage`); its capture or release locks
- * that account with the other accounts it touches, as any account is locked.
+ * that account with the other accounts it touches, as any account is locked. Such a batch can deadlock with the
+ * sweeper (which holds every shard); Postgres aborts one of the two (40P01), the batcher retries its batch and
+ * the sweeper its next tick. Holds opened after the migration never lock a shard's accounts out of order.
  * Reports list the shards as accounts of their own (a finance query sums the prefix `revenue:usage`).
  * `down()` restores the previous functions; the shard accounts stay (accounts are never deleted).
  */
