@@ -81,39 +81,44 @@ class LeanLedgerClient {
   }
 }
 
+/** A node child of the bench: the last 100 kB of its output kept for errors, stopped by a signal. */
+function spawnBenchChild(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-100_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let stopping = false;
+  const exited = new Promise<void>((done) =>
+    child.once('exit', (code) => {
+      // a child that fails during the run says why
+      if (code && !stopping) process.stderr.write(`${args.at(-1)} exited with ${code}:\n${output}\n`);
+      done();
+    }),
+  );
+  const signal = async (name: NodeJS.Signals) => {
+    stopping = true;
+    if (child.exitCode === null) child.kill(name);
+    await exited;
+  };
+  return { child, output: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+}
+
+/** Waits until `isReady` answers true, polling; fails with the child's output if it exits or the deadline passes. */
+async function untilReady(spawned: ReturnType<typeof spawnBenchChild>, what: string, isReady: () => Promise<boolean> | boolean): Promise<void> {
+  for (const deadline = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 50))) {
+    if (spawned.child.exitCode !== null || Date.now() > deadline) throw new Error(`${what} did not start:\n${spawned.output()}`);
+    if (await isReady()) return;
+  }
+}
+
 /** The ledger compiled by scripts/build-dist.js into `dir`, started like the image's CMD. */
 async function startDistLedger(dir: string, env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  let output = '';
-  const child = spawn(process.execPath, [`${dir}/apps/ledger/src/main.js`], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-100_000)));
-  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-100_000)));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const url = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 60_000; ; ) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`dist ledger did not start:\n${output}`);
-    if ((await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200) break;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  return {
-    name: 'ledger',
-    url,
-    port,
-    process: child,
-    output: () => output,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-    async kill() {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  const spawned = spawnBenchChild([`${dir}/apps/ledger/src/main.js`], { NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env });
+  await untilReady(spawned, 'dist ledger', async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200);
+  return { name: 'ledger', url, port, process: spawned.child, output: spawned.output, stop: spawned.stop, kill: spawned.kill };
 }
 
 /** Scenarios chosen by --only (comma-separated), all of them without it. */
@@ -122,24 +127,9 @@ const runs = (scenario: string) => !chosen || chosen.includes(scenario);
 
 /** bench/ledger/durable-floor.mjs: a NATS responder that commits one row per command, started on the bench's database. */
 async function startDurableFloor(databaseUrl: string, natsUrl: string, subject: string): Promise<{ pid: number; subject: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bench/ledger/durable-floor.mjs')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl, FLOOR_SUBJECT: subject },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  await new Promise<void>((ready, failed) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && ready());
-    void exited.then(() => failed(new Error('durable-floor.mjs exited before it was ready')));
-  });
-  return {
-    pid: child.pid!,
-    subject,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const spawned = spawnBenchChild([resolve(REPO_ROOT, 'bench/ledger/durable-floor.mjs')], { DATABASE_URL: databaseUrl, NATS_URL: natsUrl, FLOOR_SUBJECT: subject });
+  await untilReady(spawned, 'durable-floor.mjs', () => spawned.output().includes('ready'));
+  return { pid: spawned.child.pid!, subject, stop: spawned.stop };
 }
 
 const TICK_MS = 10; // USER_HZ = 100 on Linux
