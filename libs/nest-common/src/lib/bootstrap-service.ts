@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connectNatsMicroservice, natsConnectionOptions } from '@switchyard/nats';
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '@switchyard/errors';
+import { AppError, PORT_TAKEN_EXIT_CODE } from '@switchyard/errors';
 import { trustProxyOption } from './trust-proxy';
 import { envelopeForUrl, HttpErrorFilter, type PathErrorEnvelope } from './http-error.filter';
 import { installAccessLog } from './logging/access-log';
@@ -59,7 +59,13 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     connectNatsMicroservice(app, natsConnectionOptions(options.serviceName, env));
     await app.startAllMicroservices();
   }
-  await app.listen(env.PORT, env.HOST);
+  try {
+    await app.listen(env.PORT, env.HOST);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    new Logger('Bootstrap').error({ port: env.PORT, host: env.HOST }, `${options.serviceName}: port ${env.PORT} is already in use`);
+    process.exit(PORT_TAKEN_EXIT_CODE);
+  }
   boundShutdown(app.getHttpServer(), env.SHUTDOWN_GRACE_MS);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { PORT_TAKEN_EXIT_CODE } from '@switchyard/errors';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 
@@ -31,7 +32,8 @@ export interface ServiceProcess {
 /** Launches on a port freePort() chose: tried this many times when another process took the port first. */
 const PORT_RACE_ATTEMPTS = 3;
 
-class PortTakenError extends Error {}
+/** The service exited because its port was taken (PORT_TAKEN_EXIT_CODE). */
+export class PortTakenError extends Error {}
 
 /**
  * Runs `apps/<app>/src/main.ts` as its own Node process and waits until its /readyz answers 200. A port chosen here
@@ -66,11 +68,12 @@ async function launchServiceProcess(app: string, env: Record<string, string>, po
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) {
-      const Failure = output.includes(`EADDRINUSE: address already in use 127.0.0.1:${port}\n`) ? PortTakenError : Error;
+      const Failure = child.exitCode === PORT_TAKEN_EXIT_CODE ? PortTakenError : Error;
       throw new Failure(`${app} exited with ${child.exitCode} before it was ready:\n${output}`);
     }
     try {
-      const response = await fetch(`${url}/readyz`);
+      // bounded: whatever else holds the port may accept and never answer
+      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
       if (response.status === 200) break;
     } catch {
       // not listening yet
