@@ -56,6 +56,7 @@ export class AppModule {
             maxBatchCommands: env.LEDGER_BATCH_MAX_COMMANDS,
             maxInFlightBatches: env.LEDGER_BATCH_IN_FLIGHT,
             splitMinCommands: env.LEDGER_BATCH_SPLIT_MIN_COMMANDS,
+            stallMs: env.LEDGER_BATCH_STALL_MS,
             maxQueuedCommands: env.LEDGER_BATCH_QUEUE_MAX,
             lingerMs: env.LEDGER_BATCH_LINGER_MS,
             attempts: env.LEDGER_SQL_ATTEMPTS,

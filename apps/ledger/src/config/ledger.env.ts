@@ -25,6 +25,11 @@ export const LedgerEnvSchema = BaseEnvSchema.extend({
    * pay only with a backlog (bench/ledger/README.md).
    */
   LEDGER_BATCH_SPLIT_MIN_COMMANDS: z.coerce.number().int().min(1).max(5_000).default(32),
+  /**
+   * Age in ms of the oldest hold batch in flight after which waiting commands of the other shards go without it,
+   * however few: a batch that old waits on a lock (another replica's batch of its shard, the sweeper).
+   */
+  LEDGER_BATCH_STALL_MS: z.coerce.number().int().min(1).max(600_000).default(25),
   LEDGER_BATCH_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(20_000),
   /** Extra wait to gather a batch when the queue is idle (0: the next event-loop turn). */
   LEDGER_BATCH_LINGER_MS: z.coerce.number().int().min(0).max(50).default(0),

@@ -13,6 +13,8 @@ export interface HoldCommandBatcherOptions {
   maxInFlightBatches: number;
   /** Commands waiting before they go as one batch per shard, in parallel, instead of one batch of all shards. */
   splitMinCommands: number;
+  /** Age of the oldest batch in flight after which waiting commands of the other shards go anyway (it waits on a lock). */
+  stallMs: number;
   /** Commands waiting for a batch; beyond it a command is shed with service_unavailable. */
   maxQueuedCommands: number;
   /** Extra wait before flushing an idle queue, to gather more commands; 0 = flush on the next loop turn. */
@@ -57,7 +59,8 @@ interface QueuedCommand {
  * of different shards apply in parallel, and those sharing a shard in turn. Each batch costs Postgres a fixed
  * ~0.5–1 ms of CPU besides its commands (bench/ledger/README.md), so parallel batches pay only with a backlog:
  * with fewer than splitMinCommands waiting, one batch of every shard goes once none is in flight (as with
- * one lane); with more, each shard that has no batch in flight sends its own, up to maxInFlightBatches.
+ * one lane); with more, or once the batch in flight is stallMs old (waiting on a lock: another replica's batch,
+ * the sweeper), each shard that has no batch in flight sends its own, up to maxInFlightBatches.
  */
 @Injectable()
 export class HoldCommandBatcher implements OnModuleDestroy {
@@ -65,6 +68,9 @@ export class HoldCommandBatcher implements OnModuleDestroy {
   private readonly queues: QueuedCommand[][] = Array.from({ length: HOLD_SHARD_COUNT }, () => []);
   /** Shards with a batch in flight. */
   private readonly inFlight: boolean[] = Array.from({ length: HOLD_SHARD_COUNT }, () => false);
+  /** When each shard's batch in flight was sent (performance.now()). */
+  private readonly sentAt: number[] = Array.from({ length: HOLD_SHARD_COUNT }, () => 0);
+  private stallTimer: NodeJS.Timeout | undefined;
   private queued = 0;
   private lanes = 0;
   private busy = false;
@@ -119,7 +125,8 @@ export class HoldCommandBatcher implements OnModuleDestroy {
 
   /** Sends what may go now: one batch of every shard, or one per free shard once a backlog has built up. */
   private dispatch(): void {
-    if (this.queued >= this.options.splitMinCommands) {
+    const waitedMs = this.oldestInFlightAgeMs();
+    if (this.queued >= this.options.splitMinCommands || (this.lanes > 0 && waitedMs >= this.options.stallMs)) {
       const byBacklog = this.queues.map((queue, shard) => ({ shard, waiting: queue.length })).sort((a, b) => b.waiting - a.waiting);
       for (const { shard, waiting } of byBacklog) {
         if (this.lanes >= this.options.maxInFlightBatches) break;
@@ -127,6 +134,13 @@ export class HoldCommandBatcher implements OnModuleDestroy {
       }
     } else if (this.lanes === 0) {
       this.send(this.queues.map((_, shard) => shard));
+    } else if (this.queued > 0 && !this.stallTimer) {
+      // commands wait for the batch in flight; if it stalls, they go without it
+      this.stallTimer = setTimeout(() => {
+        this.stallTimer = undefined;
+        this.dispatch();
+      }, this.options.stallMs - waitedMs);
+      this.stallTimer.unref();
     }
     if (this.lanes === 0 && !this.scheduled) {
       this.busy = false;
@@ -134,10 +148,20 @@ export class HoldCommandBatcher implements OnModuleDestroy {
     }
   }
 
+  private oldestInFlightAgeMs(): number {
+    let oldest = Infinity;
+    for (let shard = 0; shard < HOLD_SHARD_COUNT; shard++) if (this.inFlight[shard] && this.sentAt[shard]! < oldest) oldest = this.sentAt[shard]!;
+    return oldest === Infinity ? 0 : performance.now() - oldest;
+  }
+
   private send(shards: number[]): void {
     const { batch, shards: taken } = this.takeBatch(shards);
     if (batch.length === 0) return;
-    for (const shard of taken) this.inFlight[shard] = true;
+    const sentAt = performance.now();
+    for (const shard of taken) {
+      this.inFlight[shard] = true;
+      this.sentAt[shard] = sentAt;
+    }
     this.lanes++;
     void this.run(batch).finally(() => {
       for (const shard of taken) this.inFlight[shard] = false;

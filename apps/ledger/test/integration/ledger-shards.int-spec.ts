@@ -86,35 +86,68 @@ describe('ledger hold shards', () => {
     expect(audit).toMatchObject({ balanced: true, debitsMinusCreditsMicros: '0', mismatchedAccounts: [] });
   });
 
-  it("a backlog goes as parallel batches per shard, past one waiting on its shard's lock; a lone command waits its turn", async () => {
+  /**
+   * Holds shard 0 in an open transaction, as a slow batch would, and places one hold of shard 0 through `client`:
+   * its batch waits in Postgres for the lock. `run` goes on while it waits; the transaction commits after it.
+   */
+  async function withShardZeroBlocked(client: HoldCommandsClient, run: (waiting: { settled: boolean }) => Promise<void>): Promise<void> {
     const tag = randomUUID();
-    const workspaces = [await fundedLedgerWorkspace(commands, 1_000_000n), await fundedLedgerWorkspace(commands, 1_000_000n)];
+    const workspaceId = await fundedLedgerWorkspace(commands, 1_000_000n);
     const [lockedHold, waitingHold] = holdIdsInOneShard(`${tag}-a`, 2, 0) as [string, string];
-    // more than LEDGER_BATCH_SPLIT_MIN_COMMANDS (32 by default) on shards 1-3, and later one more on shard 2
-    const backlog = Array.from({ length: 40 }, (_, n) => holdIdsInOneShard(`${tag}-b${n}`, 1, 1 + (n % 3))[0]!);
-    const [lone] = holdIdsInOneShard(`${tag}-c`, 1, 2) as [string];
-    // an open transaction holds shard 0's accounts, as a slow batch would
     const blocker = new Client({ connectionString: db.url });
     await blocker.connect();
     try {
       await blocker.query('BEGIN');
       await blocker.query('SELECT * FROM ledger.apply_hold_commands($1::jsonb)', [
-        JSON.stringify([{ op: 'create', holdId: lockedHold, workspaceId: workspaces[0], amount: '1000', minAmount: null, timeoutMs: 60_000, metadata: {} }]),
+        JSON.stringify([{ op: 'create', holdId: lockedHold, workspaceId, amount: '1000', minAmount: null, timeoutMs: 60_000, metadata: {} }]),
       ]);
-      const waiting = settledLater(place(workspaces[0]!, waitingHold, 1_000n));
+      const waiting = settledLater(client.create({ holdId: waitingHold, workspaceId, amountMicros: '1000', timeoutMs: 60_000, metadata: {} }, { timeoutMs: 10_000, requestId: waitingHold }));
       // the ledger's batch of shard 0 is in Postgres, waiting for the lock (and the next commands go in messages of their own)
       await waitForLockWaiters(1);
-      const placed = await Promise.all(backlog.map((holdId) => place(workspaces[1]!, holdId, 1_000n)));
-      expect(placed.every((hold) => hold.status === 'pending')).toBe(true);
-      // one command alone is no backlog: it goes once the batch in flight is done
-      const afterIt = settledLater(place(workspaces[1]!, lone, 1_000n));
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect([waiting.settled, afterIt.settled]).toEqual([false, false]);
+      await run(waiting);
+      expect(waiting.settled).toBe(false);
       await blocker.query('COMMIT');
       await expect(waiting.promise).resolves.toMatchObject({ status: 'pending', amountMicros: '1000' });
-      await expect(afterIt.promise).resolves.toMatchObject({ status: 'pending', amountMicros: '1000' });
     } finally {
       await blocker.end();
+    }
+  }
+
+  it('a lone command of another shard goes once the batch in flight is LEDGER_BATCH_STALL_MS (25) old', async () => {
+    const workspaceId = await fundedLedgerWorkspace(commands, 1_000_000n);
+    const [lone] = holdIdsInOneShard(`${randomUUID()}-c`, 1, 2) as [string];
+    await withShardZeroBlocked(holds, async () => {
+      await expect(place(workspaceId, lone, 1_000n)).resolves.toMatchObject({ status: 'pending', amountMicros: '1000' });
+    });
+  });
+
+  it('without a stall, a backlog goes as parallel batches per shard at once, and a lone command waits its turn', async () => {
+    // a ledger that never treats a batch as stalled, so only the backlog splits batches
+    const patientPrefix = uniqueSubjectPrefix();
+    let lonePending: Promise<unknown> = Promise.resolve();
+    const patient = await startServiceProcess('ledger', { DATABASE_URL: db.url, NATS_SUBJECT_PREFIX: patientPrefix, LEDGER_BATCH_STALL_MS: '600000' });
+    const client = new HoldCommandsClient({ serviceName: 'test', url: NATS_URL, subjectPrefix: patientPrefix, requestTimeoutMs: 10_000 });
+    try {
+      const tag = randomUUID();
+      const workspaceId = await fundedLedgerWorkspace(commands, 1_000_000n);
+      const placeThere = (holdId: string) => client.create({ holdId, workspaceId, amountMicros: '1000', timeoutMs: 60_000, metadata: {} }, { timeoutMs: 10_000, requestId: holdId });
+      // more than LEDGER_BATCH_SPLIT_MIN_COMMANDS (32 by default) on shards 1-3, and later one more on shard 2
+      const backlog = Array.from({ length: 40 }, (_, n) => holdIdsInOneShard(`${tag}-b${n}`, 1, 1 + (n % 3))[0]!);
+      const [lone] = holdIdsInOneShard(`${tag}-c`, 1, 2) as [string];
+      await withShardZeroBlocked(client, async () => {
+        const placed = await Promise.all(backlog.map(placeThere));
+        expect(placed.every((hold) => hold.status === 'pending')).toBe(true);
+        const afterIt = settledLater(placeThere(lone));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(afterIt.settled).toBe(false);
+        // it goes after the blocked batch: withShardZeroBlocked commits next, then this resolves
+        void afterIt.promise.catch(() => undefined);
+        lonePending = afterIt.promise;
+      });
+      await expect(lonePending).resolves.toMatchObject({ status: 'pending', amountMicros: '1000' });
+    } finally {
+      await client.close();
+      await patient.stop();
     }
   });
 });
