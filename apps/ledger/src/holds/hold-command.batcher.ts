@@ -66,10 +66,8 @@ interface QueuedCommand {
 export class HoldCommandBatcher implements OnModuleDestroy {
   private readonly logger = new Logger(HoldCommandBatcher.name);
   private readonly queues: QueuedCommand[][] = Array.from({ length: HOLD_SHARD_COUNT }, () => []);
-  /** Shards with a batch in flight. */
-  private readonly inFlight: boolean[] = Array.from({ length: HOLD_SHARD_COUNT }, () => false);
-  /** When each shard's batch in flight was sent (performance.now()). */
-  private readonly sentAt: number[] = Array.from({ length: HOLD_SHARD_COUNT }, () => 0);
+  /** When each shard's batch in flight was sent (performance.now()); undefined: none in flight. */
+  private readonly sentAt: Array<number | undefined> = Array.from({ length: HOLD_SHARD_COUNT }, () => undefined);
   private stallTimer: NodeJS.Timeout | undefined;
   private queued = 0;
   private lanes = 0;
@@ -126,11 +124,11 @@ export class HoldCommandBatcher implements OnModuleDestroy {
   /** Sends what may go now: one batch of every shard, or one per free shard once a backlog has built up. */
   private dispatch(): void {
     const waitedMs = this.oldestInFlightAgeMs();
-    if (this.queued >= this.options.splitMinCommands || (this.lanes > 0 && waitedMs >= this.options.stallMs)) {
+    if (this.queued >= this.options.splitMinCommands || waitedMs >= this.options.stallMs) {
       const byBacklog = this.queues.map((queue, shard) => ({ shard, waiting: queue.length })).sort((a, b) => b.waiting - a.waiting);
       for (const { shard, waiting } of byBacklog) {
         if (this.lanes >= this.options.maxInFlightBatches) break;
-        if (waiting > 0 && !this.inFlight[shard]) this.send([shard]);
+        if (waiting > 0 && this.sentAt[shard] === undefined) this.send([shard]);
       }
     } else if (this.lanes === 0) {
       this.send(this.queues.map((_, shard) => shard));
@@ -148,9 +146,9 @@ export class HoldCommandBatcher implements OnModuleDestroy {
     }
   }
 
+  /** 0 with nothing in flight. */
   private oldestInFlightAgeMs(): number {
-    let oldest = Infinity;
-    for (let shard = 0; shard < HOLD_SHARD_COUNT; shard++) if (this.inFlight[shard] && this.sentAt[shard]! < oldest) oldest = this.sentAt[shard]!;
+    const oldest = Math.min(...this.sentAt.map((sentAt) => sentAt ?? Infinity));
     return oldest === Infinity ? 0 : performance.now() - oldest;
   }
 
@@ -158,13 +156,10 @@ export class HoldCommandBatcher implements OnModuleDestroy {
     const { batch, shards: taken } = this.takeBatch(shards);
     if (batch.length === 0) return;
     const sentAt = performance.now();
-    for (const shard of taken) {
-      this.inFlight[shard] = true;
-      this.sentAt[shard] = sentAt;
-    }
+    for (const shard of taken) this.sentAt[shard] = sentAt;
     this.lanes++;
     void this.run(batch).finally(() => {
-      for (const shard of taken) this.inFlight[shard] = false;
+      for (const shard of taken) this.sentAt[shard] = undefined;
       this.lanes--;
       this.dispatch();
     });
@@ -184,7 +179,6 @@ export class HoldCommandBatcher implements OnModuleDestroy {
       if (queue.length === 0 || batch.length >= this.options.maxBatchCommands) continue;
       const holdIds = new Set<string>();
       const deferred: QueuedCommand[] = [];
-      const before = batch.length;
       let index = 0;
       for (; index < queue.length && batch.length < this.options.maxBatchCommands; index++) {
         const queued = queue[index]!;
@@ -195,9 +189,9 @@ export class HoldCommandBatcher implements OnModuleDestroy {
         }
       }
       this.queues[shard] = deferred.length > 0 ? [...deferred, ...queue.slice(index)] : queue.slice(index);
-      this.queued -= batch.length - before;
       taken.push(shard);
     }
+    this.queued -= batch.length;
     return { batch, shards: taken };
   }
 

@@ -1,4 +1,4 @@
-import { HOLD_SHARD_COUNT, SHARDED_ACCOUNTS } from '../database/migrations/1767744000000-sharded-hold-accounts';
+import { HOLD_SHARD_COUNT, SHARDED_ACCOUNTS, shardAccountCode } from '../database/migrations/1767744000000-sharded-hold-accounts';
 
 // The finance read side reports a hold shard's system account (`revenue:usage#2`) as part of its base account
 // (`revenue:usage`): the shards exist so hold batches can run in parallel, not for anyone to read them apart.
@@ -17,5 +17,5 @@ export function reportedCodeSql(column: string): string {
 export function accountCodesReportedAs(code: string): string[] {
   if (new RegExp(SHARD_CODE_PATTERN).test(code)) return [];
   if (!SHARDED_ACCOUNTS.some(({ base }) => base === code)) return [code];
-  return [code, ...Array.from({ length: HOLD_SHARD_COUNT - 1 }, (_, k) => `${code}#${k + 1}`)];
+  return Array.from({ length: HOLD_SHARD_COUNT }, (_, shard) => shardAccountCode(code, shard));
 }

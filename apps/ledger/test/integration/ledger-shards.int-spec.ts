@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { HoldCommandsClient } from '@switchyard/nats';
 import { createTestDatabase, fundedLedgerWorkspace, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix } from '@switchyard/testing';
 import { Client } from 'pg';
-import { HOLD_SHARD_COUNT, holdShard } from '../../src/holds/hold-shard';
+import { HOLD_SHARD_COUNT, holdShard, shardAccountCode } from '../../src/holds/hold-shard';
 import { holdIdsInOneShard } from './support/hold-shards';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -51,8 +51,8 @@ describe('ledger hold shards', () => {
     promise.then(() => (tracked.settled = true), () => (tracked.settled = true));
     return tracked;
   }
-  const revenueCode = (shard: number) => (shard === 0 ? 'revenue:usage' : `revenue:usage#${shard}`);
-  const unbilledCode = (shard: number) => (shard === 0 ? 'expense:unbilled_usage' : `expense:unbilled_usage#${shard}`);
+  const revenueCode = (shard: number) => shardAccountCode('revenue:usage', shard);
+  const unbilledCode = (shard: number) => shardAccountCode('expense:unbilled_usage', shard);
 
   it('the batcher and Postgres put every holdId in the same shard', async () => {
     await fc.assert(

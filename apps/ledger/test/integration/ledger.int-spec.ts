@@ -10,7 +10,7 @@ import {
 } from '@switchyard/contracts';
 import { createTestDatabase, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix, fundedLedgerWorkspace } from '@switchyard/testing';
 import { Client } from 'pg';
-import { holdShard } from '../../src/holds/hold-shard';
+import { holdShard, shardAccountCode } from '../../src/holds/hold-shard';
 
 describe('ledger service over NATS and Postgres', () => {
   const prefix = uniqueSubjectPrefix();
@@ -166,8 +166,8 @@ describe('ledger service over NATS and Postgres', () => {
       [`unbilled:${holdId}`],
     );
     // on the hold's shard of both system accounts (shard 0: the accounts themselves)
-    const suffix = holdShard(holdId) === 0 ? '' : `#${holdShard(holdId)}`;
-    expect(rows).toEqual([{ code: `expense:unbilled_usage${suffix}`, dr: '30000', cr: `revenue:usage${suffix}` }]);
+    const shard = holdShard(holdId);
+    expect(rows).toEqual([{ code: shardAccountCode('expense:unbilled_usage', shard), dr: '30000', cr: shardAccountCode('revenue:usage', shard) }]);
   });
 
   it('commits a transfer batch all or nothing: an overdrawing second leg leaves the first unwritten', async () => {

@@ -21,7 +21,7 @@ import { holdBatchFunctionSql as previousHoldBatchFunctionSql } from './17676576
  * that account with the other accounts it touches, as any account is locked. Such a batch can deadlock with the
  * sweeper (which holds every shard); Postgres aborts one of the two (40P01), the batcher retries its batch and
  * the sweeper its next tick. Holds opened after the migration never lock a shard's accounts out of order.
- * Reports list the shards as accounts of their own (a finance query sums the prefix `revenue:usage`).
+ * The finance read side reports the shards as their base account (apps/ledger/src/reports/sharded-accounts.ts).
  * `down()` restores the previous functions; the shard accounts stay (accounts are never deleted).
  */
 export class ShardedHoldAccounts1767744000000 implements MigrationInterface {
@@ -57,10 +57,13 @@ export const SHARDED_ACCOUNTS = [
   { base: 'revenue:usage', type: 'revenue' },
 ] as const;
 
+/** The code of a sharded system account's shard: shard 0 is the base account itself, shard k is `base#k`. */
+export function shardAccountCode(base: string, shard: number): string {
+  return shard === 0 ? base : `${base}#${shard}`;
+}
+
 function shardAccountCodes(): Array<{ shard: number; code: string; type: string }> {
-  return Array.from({ length: HOLD_SHARD_COUNT }, (_, shard) =>
-    SHARDED_ACCOUNTS.map(({ base, type }) => ({ shard, code: shard === 0 ? base : `${base}#${shard}`, type })),
-  ).flat();
+  return Array.from({ length: HOLD_SHARD_COUNT }, (_, shard) => SHARDED_ACCOUNTS.map(({ base, type }) => ({ shard, code: shardAccountCode(base, shard), type }))).flat();
 }
 
 // Both are plain SQL expressions of immutable functions, so Postgres inlines them where they are called.
@@ -90,7 +93,7 @@ const LOCK_BATCH_SHARDS = `SELECT array_agg(s.code) INTO v_shard_codes
     FROM (SELECT a.code FROM ledger.accounts a
            WHERE a.code = ANY (ARRAY(SELECT DISTINCT ledger.hold_account_code(b.base, x.c->>'holdId')
                                        FROM jsonb_array_elements(p_commands) AS x (c),
-                                            (VALUES ('expense:unbilled_usage'), ('revenue:usage')) AS b (base)))
+                                            (VALUES ${SHARDED_ACCOUNTS.map(({ base }) => `('${base}')`).join(', ')}) AS b (base)))
            ORDER BY a.id FOR UPDATE) s;`;
 
 /**
