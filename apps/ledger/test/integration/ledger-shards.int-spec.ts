@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import { LedgerTransferCreate } from '@switchyard/contracts';
 import { HoldCommandsClient } from '@switchyard/nats';
 import { createTestDatabase, fundedLedgerWorkspace, type ServiceProcess, startServiceProcess, type TestDatabase, TestCommandClient, uniqueSubjectPrefix } from '@switchyard/testing';
 import { Client } from 'pg';
@@ -84,6 +85,37 @@ describe('ledger hold shards', () => {
     }
     const audit = await (await fetch(`${ledger.url}/audit`)).json();
     expect(audit).toMatchObject({ balanced: true, debitsMinusCreditsMicros: '0', mismatchedAccounts: [] });
+  });
+
+  it('a shard is not an account anyone can name: its statement and transfers to or from it are refused, and nothing is booked', async () => {
+    const shardStatement = await fetch(`${ledger.url}/accounts/${encodeURIComponent(revenueCode(1))}/transfers`);
+    expect(shardStatement.status).toBe(400);
+    expect(await shardStatement.json()).toMatchObject({ error: { code: 'invalid_request', param: 'code' } });
+    const baseStatement = await fetch(`${ledger.url}/accounts/${encodeURIComponent(revenueCode(0))}/transfers?limit=5`);
+    expect(baseStatement.status).toBe(200);
+    expect(((await baseStatement.json()) as { accountCode: string }).accountCode).toBe('revenue:usage');
+
+    const transfersBefore = (await pg.query<{ n: string }>('SELECT count(*)::text AS n FROM ledger.transfers')).rows[0]!.n;
+    const before = await Promise.all([0, 1, 2].map((shard) => counters(revenueCode(shard))));
+    const transfer = (debitAccount: string, creditAccount: string) => {
+      const key = `shift:${randomUUID()}`;
+      return commands.request(LedgerTransferCreate, {
+        journalKey: key,
+        transfers: [{ idempotencyKey: key, debitAccount, creditAccount, amountMicros: '5', reason: 'correction', metadata: {} }],
+      });
+    };
+    // a shard's code is not an account code the contract accepts; the base account to itself is refused by the table
+    await expect(transfer(revenueCode(1), revenueCode(2))).rejects.toMatchObject({
+      code: 'invalid_request',
+      message: 'ledger.transfer.create: transfers.0.debitAccount an account code like liability:workspace_credit:<id>',
+    });
+    await expect(transfer(revenueCode(0), revenueCode(1))).rejects.toMatchObject({
+      code: 'invalid_request',
+      message: 'ledger.transfer.create: transfers.0.creditAccount an account code like liability:workspace_credit:<id>',
+    });
+    await expect(transfer(revenueCode(0), revenueCode(0))).rejects.toMatchObject({ code: 'invalid_request', message: 'A transfer needs two different accounts.' });
+    expect((await pg.query<{ n: string }>('SELECT count(*)::text AS n FROM ledger.transfers')).rows[0]!.n).toBe(transfersBefore);
+    expect(await Promise.all([0, 1, 2].map((shard) => counters(revenueCode(shard))))).toEqual(before);
   });
 
   /**
