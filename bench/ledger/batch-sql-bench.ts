@@ -27,6 +27,8 @@ import { SetBasedHoldBatches1767398400000 } from '../../apps/ledger/src/database
 import { HoldReleaseTombstones1767484800000 } from '../../apps/ledger/src/database/migrations/1767484800000-hold-release-tombstones';
 import { SingleCallHoldBatches1767571200000 } from '../../apps/ledger/src/database/migrations/1767571200000-single-call-hold-batches';
 import { CheaperHoldBatches1767657600000 } from '../../apps/ledger/src/database/migrations/1767657600000-cheaper-hold-batches';
+import { ShardedHoldAccounts1767744000000 } from '../../apps/ledger/src/database/migrations/1767744000000-sharded-hold-accounts';
+import { InlinedHoldAccountCode1767830400000 } from '../../apps/ledger/src/database/migrations/1767830400000-inlined-hold-account-code';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,6 +38,7 @@ const { values: args } = parseArgs({
     accounts: { type: 'string', default: '1000' },
     before: { type: 'boolean', default: false },
     named: { type: 'boolean', default: false },
+    'session-sql': { type: 'string' },
   },
 });
 
@@ -70,6 +73,7 @@ async function prepare(schema: Schema['schema'], migrations: MigrationInterface[
        'creditAccount', 'liability:workspace_credit:' || w, 'amountMicros', '1000000000000', 'reason', 'operator_grant')) FROM unnest($1::text[]) w))`,
     [workspaces],
   );
+  if (args['session-sql']) await pg.query(args['session-sql']);
   const pid = (await pg.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   return {
     schema,
@@ -125,6 +129,8 @@ async function main(): Promise<void> {
     new HoldReleaseTombstones1767484800000(),
     new SingleCallHoldBatches1767571200000(),
     new CheaperHoldBatches1767657600000(),
+    new ShardedHoldAccounts1767744000000(),
+    new InlinedHoldAccountCode1767830400000(),
   ];
   const schemas: Schema[] = [];
   try {

@@ -9,6 +9,7 @@ import { HoldReleaseTombstones1767484800000 } from './migrations/1767484800000-h
 import { SingleCallHoldBatches1767571200000 } from './migrations/1767571200000-single-call-hold-batches';
 import { CheaperHoldBatches1767657600000 } from './migrations/1767657600000-cheaper-hold-batches';
 import { ShardedHoldAccounts1767744000000 } from './migrations/1767744000000-sharded-hold-accounts';
+import { InlinedHoldAccountCode1767830400000 } from './migrations/1767830400000-inlined-hold-account-code';
 
 export const LEDGER_SCHEMA = 'ledger';
 
@@ -31,6 +32,7 @@ export function ledgerDataSourceProvider(env: LedgerEnv): Provider {
           SingleCallHoldBatches1767571200000,
           CheaperHoldBatches1767657600000,
           ShardedHoldAccounts1767744000000,
+          InlinedHoldAccountCode1767830400000,
         ],
         runMigrations: env.RUN_MIGRATIONS,
       }),

@@ -58,13 +58,26 @@ describe('ledger hold shards', () => {
   it('the batcher and Postgres put every holdId in the same shard', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 50 }), async (ids) => {
-        const { rows } = await pg.query<{ shard: number }>('SELECT ledger.hold_shard(id) AS shard FROM unnest($1::text[]) WITH ORDINALITY AS x (id, i) ORDER BY i', [ids]);
+        const { rows } = await pg.query<{ shard: number; revenue: string }>(
+          `SELECT ledger.hold_shard(id) AS shard, ledger.hold_account_code('revenue:usage', id) AS revenue
+             FROM unnest($1::text[]) WITH ORDINALITY AS x (id, i) ORDER BY i`,
+          [ids],
+        );
         expect(rows.map((r) => r.shard)).toEqual(ids.map(holdShard));
+        expect(rows.map((r) => r.revenue)).toEqual(ids.map((id) => revenueCode(holdShard(id))));
       }),
       { numRuns: 40 },
     );
     const shards = new Set(Array.from({ length: 400 }, () => holdShard(randomUUID())));
     expect([...shards].sort()).toEqual(Array.from({ length: HOLD_SHARD_COUNT }, (_, shard) => shard));
+  });
+
+  it('the shard account code is inlined where a batch uses it, not run as a SQL function per call', async () => {
+    // a SQL function that is not inlined is parsed and planned again in every statement that calls it
+    const { rows } = await pg.query<{ 'QUERY PLAN': string }>(`EXPLAIN (VERBOSE, COSTS OFF) SELECT ledger.hold_account_code('revenue:usage', x) FROM unnest(ARRAY['h-1']) x`);
+    const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+    expect(plan).toContain('md5(x)');
+    expect(plan).not.toContain('hold_account_code');
   });
 
   it('books each hold on its own shard: revenue on the shard revenue account, unbilled usage on its expense account', async () => {

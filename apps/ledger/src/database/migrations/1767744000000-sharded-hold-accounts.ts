@@ -66,7 +66,8 @@ function shardAccountCodes(): Array<{ shard: number; code: string; type: string 
   return Array.from({ length: HOLD_SHARD_COUNT }, (_, shard) => SHARDED_ACCOUNTS.map(({ base, type }) => ({ shard, code: shardAccountCode(base, shard), type }))).flat();
 }
 
-// Both are plain SQL expressions of immutable functions, so Postgres inlines them where they are called.
+// Both are plain SQL expressions, meant to be inlined where they are called; hold_account_code was not, until
+// the inlined-hold-account-code migration (text || integer is a STABLE operator).
 // holdShard() in apps/ledger/src/holds/hold-shard.ts computes the same shard (md5 of the holdId's UTF-8 bytes).
 const SHARD_FUNCTIONS_SQL = `
 CREATE FUNCTION ledger.hold_shard(p_hold_id text) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
