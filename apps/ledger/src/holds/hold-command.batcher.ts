@@ -146,9 +146,10 @@ export class HoldCommandBatcher implements OnModuleDestroy {
     }
   }
 
-  /** 0 with nothing in flight. */
+  /** 0 with nothing in flight. Runs on every dispatch, so it allocates nothing. */
   private oldestInFlightAgeMs(): number {
-    const oldest = Math.min(...this.sentAt.map((sentAt) => sentAt ?? Infinity));
+    let oldest = Infinity;
+    for (const sentAt of this.sentAt) if (sentAt !== undefined && sentAt < oldest) oldest = sentAt;
     return oldest === Infinity ? 0 : performance.now() - oldest;
   }
 
@@ -161,6 +162,9 @@ export class HoldCommandBatcher implements OnModuleDestroy {
     void this.run(batch).finally(() => {
       for (const shard of taken) this.sentAt[shard] = undefined;
       this.lanes--;
+      // the stall timer was set for the batches in flight then; dispatch sets one for those still in flight
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
       this.dispatch();
     });
   }

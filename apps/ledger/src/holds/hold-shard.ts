@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { HOLD_SHARD_COUNT } from '../database/migrations/1767744000000-sharded-hold-accounts';
+import { HOLD_SHARD_COUNT, shardAccountCode } from '../database/migrations/1767744000000-sharded-hold-accounts';
 
-export { HOLD_SHARD_COUNT, shardAccountCode } from '../database/migrations/1767744000000-sharded-hold-accounts';
+export { HOLD_SHARD_COUNT, shardAccountCode };
 
 /**
  * The shard of a hold, as `ledger.hold_shard` computes it in Postgres (first byte of the md5 of the holdId's

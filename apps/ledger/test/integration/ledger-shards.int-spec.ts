@@ -135,7 +135,7 @@ describe('ledger hold shards', () => {
    * Holds shard 0 in an open transaction, as a slow batch would, and places one hold of shard 0 through `client`:
    * its batch waits in Postgres for the lock. `run` goes on while it waits; the transaction commits after it.
    */
-  async function withShardZeroBlocked(client: HoldCommandsClient, run: (waiting: { settled: boolean }) => Promise<void>): Promise<void> {
+  async function withShardZeroBlocked(client: HoldCommandsClient, run: () => Promise<void>): Promise<void> {
     const tag = randomUUID();
     const workspaceId = await fundedLedgerWorkspace(commands, 1_000_000n);
     const [lockedHold, waitingHold] = holdIdsInOneShard(`${tag}-a`, 2, 0) as [string, string];
@@ -149,7 +149,7 @@ describe('ledger hold shards', () => {
       const waiting = settledLater(client.create({ holdId: waitingHold, workspaceId, amountMicros: '1000', timeoutMs: 60_000, metadata: {} }, { timeoutMs: 10_000, requestId: waitingHold }));
       // the ledger's batch of shard 0 is in Postgres, waiting for the lock (and the next commands go in messages of their own)
       await waitForLockWaiters(1);
-      await run(waiting);
+      await run();
       expect(waiting.settled).toBe(false);
       await blocker.query('COMMIT');
       await expect(waiting.promise).resolves.toMatchObject({ status: 'pending', amountMicros: '1000' });
