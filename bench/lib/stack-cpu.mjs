@@ -28,7 +28,7 @@ function processTable() {
  * The stack's processes now, in named groups (each stack service with its children, Postgres, NATS, Redis): for
  * each group, its pids and the CPU seconds each has used so far.
  */
-export function stackSnapshot(servicePids) {
+export function stackSnapshot(servicePids, database = 'switchyard') {
   const table = processTable();
   const cpuOf = (processes) => new Map(processes.map((p) => [p.pid, p.cpuSeconds]));
   const matching = (pattern) => table.filter((p) => pattern.test(p.command));
@@ -38,7 +38,7 @@ export function stackSnapshot(servicePids) {
     ...Object.fromEntries(Object.entries(servicePids).filter(([name]) => !['anvil', 'demo-search'].includes(name)).map(([name, pid]) => [name, cpuOf(withChildren(pid))])),
     // the stack's own backends (database `switchyard`, see dev-stack) and the server's shared writers; other
     // sessions' backends (tests on other databases) are not ours
-    postgres: cpuOf([...matching(/^postgres: .* switchyard /), ...matching(/^postgres: [^ ]+: (checkpointer|background writer|walwriter)/)]),
+    postgres: cpuOf([...matching(new RegExp(`^postgres: .* ${database} `)), ...matching(/^postgres: [^ ]+: (checkpointer|background writer|walwriter)/)]),
     nats: cpuOf(matching(/nats-server/)),
     redis: cpuOf(matching(/redis-server/)),
   };
