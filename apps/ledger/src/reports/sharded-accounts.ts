@@ -4,6 +4,7 @@ import { HOLD_SHARD_COUNT, SHARDED_ACCOUNTS, shardAccountCode } from '../databas
 // (`revenue:usage`): the shards exist so hold batches can run in parallel, not for anyone to read them apart.
 
 const SHARD_CODE_PATTERN = `^(${SHARDED_ACCOUNTS.map(({ base }) => base).join('|')})#[0-9]+$`;
+const SHARD_CODE = new RegExp(SHARD_CODE_PATTERN);
 
 /** SQL expression: the code the account in `column` is reported under. */
 export function reportedCodeSql(column: string): string {
@@ -15,7 +16,7 @@ export function reportedCodeSql(column: string): string {
  * own code reports as nothing (it is not an account the read side shows).
  */
 export function accountCodesReportedAs(code: string): string[] {
-  if (new RegExp(SHARD_CODE_PATTERN).test(code)) return [];
+  if (SHARD_CODE.test(code)) return [];
   if (!SHARDED_ACCOUNTS.some(({ base }) => base === code)) return [code];
   return Array.from({ length: HOLD_SHARD_COUNT }, (_, shard) => shardAccountCode(code, shard));
 }
