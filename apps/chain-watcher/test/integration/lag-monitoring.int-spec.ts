@@ -53,10 +53,10 @@ describe('chain lag monitoring: /readyz and the lag gauges', () => {
   it('is ready with small lags once the follower has caught up', async () => {
     await chain.usdt.mine(3);
     // a CI run (2026-12-03) read a finality lag of 0 on the first scrape showing the follower caught up (cause not
-    // found): wait for the scrape where both lags are what a caught-up follower reports
+    // found): wait for the scrape where both lags are what a caught-up follower reports (the wait fails with the
+    // last scrape if they never are)
     const state = await eventually(snapshot, (s) => s.ready.status === 200 && s.followerLag === 0n && s.finalityLag === 2n);
     expect(state.ready.body).toEqual({ status: 'ready', checks: { nats: 'ok', postgres: 'ok', chain: 'ok' } });
-    expect(state.finalityLag).toBe(2n);
   });
 
   it('reports not ready when finality stalls behind the head, and ready again when it moves', async () => {
