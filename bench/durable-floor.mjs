@@ -8,7 +8,7 @@
 //                                [--cpu-scenarios c64-json] [--cpu-seconds 8] [--no-consumer]
 // Needs NATS and Postgres (make infra), the kit set up, ports 18080 and 18090 free. Output: results/durable-floor-*.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,6 +31,10 @@ const { values: opt } = parseArgs({
   },
 });
 
+if (!existsSync(path.join(KIT, 'node_modules', 'undici'))) {
+  console.error(`durable-floor: no bench kit with its dependencies at ${KIT} (set BENCH_KIT; once: (cd ${KIT} && npm run setup))`);
+  process.exit(1);
+}
 for (const port of [MOCK_PORT, PROXY_PORT]) {
   if (await portBusy(port)) {
     console.error(`durable-floor: port ${port} is taken`);
