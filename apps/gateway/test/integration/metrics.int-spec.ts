@@ -97,6 +97,13 @@ describe('Prometheus metrics scraped from running services', () => {
     expect(value(ledger, 'ledger_postings_total', { kind: 'hold_place' })).toBeGreaterThanOrEqual(2);
     expect(value(ledger, 'ledger_postings_total', { kind: 'hold_capture' }) + value(ledger, 'ledger_postings_total', { kind: 'hold_release' })).toBeGreaterThanOrEqual(2);
     expect(value(ledger, 'ledger_postings_total', { kind: 'transfer' })).toBeGreaterThanOrEqual(1); // the workspace's funding grant
+    // every hold command is timed, whatever its outcome: at least as many as were committed, each in a bucket
+    const created = value(ledger, 'ledger_hold_command_duration_seconds_count', { command: 'create' });
+    expect(created).toBeGreaterThanOrEqual(value(ledger, 'ledger_postings_total', { kind: 'hold_place' }));
+    expect(created).toBeGreaterThanOrEqual(2);
+    expect(value(ledger, 'ledger_hold_command_duration_seconds_bucket', { command: 'create', le: '+Inf' })).toBe(created);
+    expect(value(ledger, 'ledger_hold_command_duration_seconds_sum', { command: 'create' })).toBeGreaterThan(0);
+    expect(value(ledger, 'ledger_hold_command_duration_seconds_count', { command: 'capture' }) + value(ledger, 'ledger_hold_command_duration_seconds_count', { command: 'release' })).toBeGreaterThanOrEqual(2);
 
     const billing = await scrape('billing');
     const lag = billing.filter((s) => s.name === 'jetstream_consumer_pending_messages');

@@ -11,14 +11,17 @@ export class HoldsService {
   ) {}
 
   async create(request: CommandRequest<typeof LedgerHoldCreate>): Promise<CommandResponse<typeof LedgerHoldCreate>> {
-    const placed = await this.holds.place({
-      holdId: request.holdId,
-      workspaceId: request.workspaceId,
-      amount: request.amountMicros,
-      minAmount: request.minAmountMicros,
-      timeoutMs: request.timeoutMs,
-      metadata: request.metadata,
-    });
+    const startedAtMs = performance.now();
+    const placed = await this.holds
+      .place({
+        holdId: request.holdId,
+        workspaceId: request.workspaceId,
+        amount: request.amountMicros,
+        minAmount: request.minAmountMicros,
+        timeoutMs: request.timeoutMs,
+        metadata: request.metadata,
+      })
+      .finally(() => this.metrics.observeHoldCommand('create', startedAtMs));
     this.metrics.record('hold_place');
     return { holdId: request.holdId, status: 'pending', amountMicros: microsToWire(placed.amount), availableMicros: microsToWire(placed.available) };
   }
@@ -28,7 +31,8 @@ export class HoldsService {
    * late usage the workspace could pay is reported as captured, the rest as unbilled.
    */
   async capture(request: CommandRequest<typeof LedgerHoldCapture>): Promise<CommandResponse<typeof LedgerHoldCapture>> {
-    const result = await this.holds.capture(request.holdId, request.amountMicros, request.metadata);
+    const startedAtMs = performance.now();
+    const result = await this.holds.capture(request.holdId, request.amountMicros, request.metadata).finally(() => this.metrics.observeHoldCommand('capture', startedAtMs));
     this.metrics.record('hold_capture');
     return {
       holdId: request.holdId,
@@ -41,7 +45,8 @@ export class HoldsService {
   }
 
   async release(request: CommandRequest<typeof LedgerHoldRelease>): Promise<CommandResponse<typeof LedgerHoldRelease>> {
-    const result = await this.holds.release(request.holdId, request.reason);
+    const startedAtMs = performance.now();
+    const result = await this.holds.release(request.holdId, request.reason).finally(() => this.metrics.observeHoldCommand('release', startedAtMs));
     this.metrics.record('hold_release');
     return { holdId: request.holdId, status: result.status, releasedMicros: microsToWire(result.released) };
   }
