@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { alive, MOCK_PORT, readJson, run, sleep, startBenchStack, startMock } from './lib/bench-stack.mjs';
+import { holdCommandLatency, scrapeHoldCommandBuckets } from './lib/ledger-latency.mjs';
 import { measureStackCpu, stackSnapshot } from './lib/stack-cpu.mjs';
 import { waitForSettlement } from './lib/settlement-backlog.mjs';
 
@@ -184,6 +185,7 @@ async function stackCpu(scenarios) {
       ...(scenario[3] === 'sse' ? ['--stream'] : []),
     ];
     await run(process.execPath, [...loadArgs, '--duration', '2', '--warmup', '0'], { cwd: KIT, silent: true });
+    const ledgerBefore = await scrapeHoldCommandBuckets();
     const result = await measureStackCpu(() => stackSnapshot(pids), async () => {
       await run(process.execPath, [...loadArgs, '--duration', opt['stack-cpu-seconds'], '--warmup', '0', '--out', loadOut], { cwd: KIT, silent: true });
       // Settlement (billing, ledger) finishes after the last response: count it, up to the last completion settled.
@@ -192,7 +194,9 @@ async function stackCpu(scenarios) {
       return readJson(loadOut)?.requests.completed ?? 0;
     });
     const load = readJson(loadOut);
-    rows.push({ name, rps: load?.rps, ...result });
+    // the load's commands, its captures included (counted up to the last settlement), over the load's seconds
+    const ledger = holdCommandLatency(ledgerBefore, await scrapeHoldCommandBuckets(), Number(opt['stack-cpu-seconds']));
+    rows.push({ name, rps: load?.rps, ...result, ledger });
   }
   mock.kill('SIGTERM');
   const names = Object.keys(stackSnapshot(pids));
@@ -200,6 +204,13 @@ async function stackCpu(scenarios) {
   console.log(`  scenario      rps  ${names.map((n) => n.padStart(14)).join('')}        total`);
   for (const row of rows) {
     console.log(`  ${row.name.padEnd(9)} ${String(Math.round(row.rps ?? 0)).padStart(6)}  ${names.map((n) => String(row.perRequestUs[n] ?? "-").padStart(14)).join('')} ${String(row.totalUs).padStart(12)}`);
+  }
+  console.log(`\nLedger hold commands in the same loads (ledger_hold_command_duration_seconds: arrival to commit in the ledger, batch wait included)`);
+  console.log(`  scenario  command     per s    p50 ms    p99 ms`);
+  for (const row of rows) {
+    for (const [command, figures] of Object.entries(row.ledger)) {
+      console.log(`  ${row.name.padEnd(9)} ${command.padEnd(9)} ${String(figures.perSecond).padStart(7)} ${String(figures.p50Ms).padStart(9)} ${String(figures.p99Ms).padStart(9)}`);
+    }
   }
   writeFileSync(path.join(RESULTS, `stack-cpu-${stamp}.json`), JSON.stringify(rows, null, 2));
 }
