@@ -83,7 +83,8 @@ describe('agent payments (402 → pay → 200) on a local chain', () => {
 
   async function expect402(response: Response, problem: string) {
     const body = (await response.json()) as { type: string; detail: string; challengeId: string };
-    expect({ status: response.status, type: body.type }).toEqual({ status: 402, type: `https://paymentauth.org/problems/${problem}` });
+    // the detail rides along so a failure says why (it is not compared)
+    expect({ status: response.status, type: body.type, detail: body.detail }).toMatchObject({ status: 402, type: `https://paymentauth.org/problems/${problem}` });
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(parsePaymentChallenge(response.headers.get('www-authenticate') ?? '')).toBeDefined(); // a fresh challenge
     expect(readReceipt(response)).toBeUndefined();
@@ -119,7 +120,7 @@ describe('agent payments (402 → pay → 200) on a local chain', () => {
     firstCredential = paymentAuthorization(challenge, { type: 'transaction', signature }, agent.address);
     const response = await probe(agentBody, firstCredential);
     const body = (await response.json()) as { workspace_id: string; available_micros: string };
-    expect(response.status).toBe(200);
+    expect({ status: response.status, body }).toMatchObject({ status: 200 }); // a 402's problem details show on failure
     expect(response.headers.get('cache-control')).toBe('private');
     const receipt = readReceipt(response)!;
     expect(receipt).toMatchObject({ method: 'evm', status: 'success', challengeId: challenge.params.id, chainId: CHAIN_ID });
@@ -148,9 +149,9 @@ describe('agent payments (402 → pay → 200) on a local chain', () => {
     const credential = paymentAuthorization(challenge, { type: 'hash', hash });
     await expect402(await probe(bodyB, credential), 'invalid-challenge');
     const response = await probe(bodyA, credential);
-    expect(response.status).toBe(200);
-    expect(readReceipt(response)).toMatchObject({ reference: hash, challengeId: challenge.params.id });
     const body = (await response.json()) as { workspace_id: string; available_micros: string };
+    expect({ status: response.status, body }).toMatchObject({ status: 200 }); // a 402's problem details show on failure
+    expect(readReceipt(response)).toMatchObject({ reference: hash, challengeId: challenge.params.id });
     expect(body.workspace_id).toBe(firstWorkspace);
     expect(BigInt(body.available_micros)).toBeGreaterThan(challenge.charge.amount);
   });
