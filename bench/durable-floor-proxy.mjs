@@ -131,7 +131,6 @@ async function runConsumer() {
   let queue = [];
   let committing = false;
   async function commitQueued() {
-    committing = true;
     while (queue.length > 0) {
       const batch = queue;
       queue = [];

@@ -8,11 +8,11 @@
 //                                [--cpu-scenarios c64-json] [--cpu-seconds 8] [--no-consumer]
 // Needs NATS and Postgres (make infra), the kit set up, ports 18080 and 18090 free. Output: results/durable-floor-*.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MOCK_PORT, portBusy, readJson, run, sleep, startMock, track } from './lib/bench-stack.mjs';
+import { kitProblem, MOCK_PORT, portBusy, readJson, run, sleep, startMock, track } from './lib/bench-stack.mjs';
 import { measureStackCpu, stackSnapshot } from './lib/stack-cpu.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -31,8 +31,9 @@ const { values: opt } = parseArgs({
   },
 });
 
-if (!existsSync(path.join(KIT, 'node_modules', 'undici'))) {
-  console.error(`durable-floor: no bench kit with its dependencies at ${KIT} (set BENCH_KIT; once: (cd ${KIT} && npm run setup))`);
+const kitMissing = kitProblem(KIT);
+if (kitMissing) {
+  console.error(`durable-floor: ${kitMissing}`);
   process.exit(1);
 }
 for (const port of [MOCK_PORT, PROXY_PORT]) {

@@ -75,13 +75,20 @@ export async function startMock(kit) {
  *   env          extra environment for the stack (e.g. NODE_OPTIONS for a preload)
  *   keepStack    leave it running at down()
  */
+/** Why the kit cannot be used (missing, or its dependencies not installed), or undefined when it can. */
+export function kitProblem(kit) {
+  if (!existsSync(path.join(kit, 'load.mjs'))) return `no bench kit at ${kit} (set BENCH_KIT)`;
+  if (!existsSync(path.join(kit, 'node_modules', 'undici'))) return `the kit's dependencies are missing: (cd ${kit} && npm run setup)`;
+  return undefined;
+}
+
 export async function startBenchStack({ name, root, kit, gatewayPort, source = false, env = {}, creditMicros, keepStack = false }) {
   const fail = (message) => {
     console.error(`${name}: ${message}`);
     process.exit(1);
   };
-  if (!existsSync(path.join(kit, 'load.mjs'))) fail(`no bench kit at ${kit} (set BENCH_KIT)`);
-  if (!existsSync(path.join(kit, 'node_modules', 'undici'))) fail(`the kit's dependencies are missing: (cd ${kit} && npm run setup)`);
+  const kitMissing = kitProblem(kit);
+  if (kitMissing) fail(kitMissing);
   if (!existsSync(path.join(root, 'scripts', 'dev-stack.mjs'))) fail(`${root} is not a Switchyard checkout (no scripts/dev-stack.mjs)`);
   const stackPids = readJson(path.join(root, '.switchyard', 'pids.json')) ?? {};
   if (Object.values(stackPids).some(alive)) {

@@ -4,7 +4,8 @@
 
 const LEDGER_METRICS_URL = 'http://127.0.0.1:8084/metrics';
 const BUCKET_LINE = /^ledger_hold_command_duration_seconds_bucket\{([^}]*)\} (\d+(?:\.\d+)?)$/;
-const label = (labels, name) => new RegExp(`(?:^|,)${name}="([^"]*)"`).exec(labels)?.[1];
+const COMMAND_LABEL = /(?:^|,)command="([^"]*)"/;
+const LE_LABEL = /(?:^|,)le="([^"]*)"/;
 
 /** { command: [[le, cumulative count], …] in le order }, or undefined when the ledger cannot be read. */
 export async function scrapeHoldCommandBuckets() {
@@ -18,8 +19,8 @@ export async function scrapeHoldCommandBuckets() {
   for (const line of text.split('\n')) {
     const match = BUCKET_LINE.exec(line);
     if (!match) continue;
-    const command = label(match[1], 'command');
-    const le = label(match[1], 'le');
+    const command = COMMAND_LABEL.exec(match[1])?.[1];
+    const le = LE_LABEL.exec(match[1])?.[1];
     if (command && le) (buckets[command] ??= []).push([le === '+Inf' ? Infinity : Number(le), Number(match[2])]);
   }
   for (const series of Object.values(buckets)) series.sort((a, b) => a[0] - b[0]);

@@ -11,17 +11,16 @@ export class HoldsService {
   ) {}
 
   async create(request: CommandRequest<typeof LedgerHoldCreate>): Promise<CommandResponse<typeof LedgerHoldCreate>> {
-    const startedAtMs = performance.now();
-    const placed = await this.holds
-      .place({
+    const placed = await this.metrics.timeHoldCommand('create', () =>
+      this.holds.place({
         holdId: request.holdId,
         workspaceId: request.workspaceId,
         amount: request.amountMicros,
         minAmount: request.minAmountMicros,
         timeoutMs: request.timeoutMs,
         metadata: request.metadata,
-      })
-      .finally(() => this.metrics.observeHoldCommand('create', startedAtMs));
+      }),
+    );
     this.metrics.record('hold_place');
     return { holdId: request.holdId, status: 'pending', amountMicros: microsToWire(placed.amount), availableMicros: microsToWire(placed.available) };
   }
@@ -31,8 +30,7 @@ export class HoldsService {
    * late usage the workspace could pay is reported as captured, the rest as unbilled.
    */
   async capture(request: CommandRequest<typeof LedgerHoldCapture>): Promise<CommandResponse<typeof LedgerHoldCapture>> {
-    const startedAtMs = performance.now();
-    const result = await this.holds.capture(request.holdId, request.amountMicros, request.metadata).finally(() => this.metrics.observeHoldCommand('capture', startedAtMs));
+    const result = await this.metrics.timeHoldCommand('capture', () => this.holds.capture(request.holdId, request.amountMicros, request.metadata));
     this.metrics.record('hold_capture');
     return {
       holdId: request.holdId,
@@ -45,8 +43,7 @@ export class HoldsService {
   }
 
   async release(request: CommandRequest<typeof LedgerHoldRelease>): Promise<CommandResponse<typeof LedgerHoldRelease>> {
-    const startedAtMs = performance.now();
-    const result = await this.holds.release(request.holdId, request.reason).finally(() => this.metrics.observeHoldCommand('release', startedAtMs));
+    const result = await this.metrics.timeHoldCommand('release', () => this.holds.release(request.holdId, request.reason));
     this.metrics.record('hold_release');
     return { holdId: request.holdId, status: result.status, releasedMicros: microsToWire(result.released) };
   }

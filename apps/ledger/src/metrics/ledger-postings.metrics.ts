@@ -38,7 +38,13 @@ export class LedgerPostingsMetrics {
     if (count > 0) this.postings.inc({ kind }, count);
   }
 
-  observeHoldCommand(command: HoldCommandKind, startedAtMs: number): void {
-    this.holdCommandDuration.observe({ command }, (performance.now() - startedAtMs) / 1_000);
+  /** Runs a hold command and records its duration, whether it succeeds or throws. */
+  async timeHoldCommand<T>(command: HoldCommandKind, run: () => Promise<T>): Promise<T> {
+    const startedAtMs = performance.now();
+    try {
+      return await run();
+    } finally {
+      this.holdCommandDuration.observe({ command }, (performance.now() - startedAtMs) / 1_000);
+    }
   }
 }
